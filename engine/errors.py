@@ -1,0 +1,22 @@
+"""The project's own exception types.
+
+Every error that bad input can cause is one of these, so the command line and the
+window can catch them at the action boundary and show the message alone. They derive
+from ``ValueError`` because each one reports a bad value.
+"""
+
+
+class GradstepError(ValueError):
+    """Base class: a value given to Gradstep is invalid. The message names it."""
+
+
+class SpecError(GradstepError):
+    """A network specification is invalid (layer, units, activation or loss)."""
+
+
+class DataError(GradstepError):
+    """A data set is invalid: a bad cell, a ragged row, targets of the wrong width."""
+
+
+class SessionFileError(GradstepError):
+    """A session or preset file cannot be read: the message names the first bad field."""
