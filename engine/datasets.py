@@ -1,6 +1,6 @@
 """Data sets for training: the built-in examples and a loader for CSV files.
 
-A ``Dataset`` holds read-only float64 arrays of inputs (m, n_in) and targets (m, n_out),
+A ``Dataset`` contains read-only float64 arrays of inputs (m, n_in) and targets (m, n_out),
 where class labels are one-hot rows. The built-ins are the tutorial's two-sample example,
 XOR, four seeded 2-D toy sets and Fisher's Iris data, which ships in ``assets/datasets``.
 """
@@ -19,7 +19,15 @@ import numpy as np
 
 from engine.errors import DataError
 
-BUILTIN_NAMES: tuple[str, ...] = ("tutorial", "xor", "circles", "spiral", "gaussian", "moons", "iris")
+BUILTIN_NAMES: tuple[str, ...] = (
+    "tutorial",
+    "xor",
+    "circles",
+    "spiral",
+    "gaussian",
+    "moons",
+    "iris",
+)
 
 DEFAULT_SAMPLES = 200
 SPIRAL_CLASSES = 3
@@ -48,7 +56,7 @@ class Dataset:
 
     name: str
     inputs: np.ndarray  # (m, n_in)
-    targets: np.ndarray  # (m, n_out); class labels are one-hot rows
+    targets: np.ndarray  # (m, n_out), with class labels as one-hot rows
     feature_names: tuple[str, ...]  # length n_in
     target_names: tuple[str, ...]  # length n_out: class names for one-hot, else column names
     standardization: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std), each (n_in,)
@@ -174,15 +182,17 @@ def load_builtin(
     - moons: two interleaving half circles of radius 1.
     - iris: Fisher's 150 flowers, four measurements in cm, three species.
 
-    circles, spiral, gaussian and moons have samples rows (default 200) split as
-    evenly as possible over the classes and shuffled. Each coordinate gets Gaussian
+    circles, spiral, gaussian and moons have samples rows (default 200) whose classes
+    cycle 0, 1, 0, 1, … (noisy xor cycles its corners). Each coordinate gets Gaussian
     jitter of standard deviation noise, drawn with ``numpy.random.default_rng(seed)``.
     tutorial and iris ignore samples, noise and seed, and xor ignores noise and seed
     when samples is None. Classes are one-hot target rows. standardize=True scales
     the inputs with ``standardize()`` and records mean and std in the result.
     """
     if name not in BUILTIN_NAMES:
-        raise DataError(f"unknown built-in data set {name!r}: expected one of {', '.join(BUILTIN_NAMES)}")
+        raise DataError(
+            f"unknown built-in data set {name!r}: expected one of {', '.join(BUILTIN_NAMES)}"
+        )
     _check_generator_arguments(samples, noise, seed)
 
     if name == "tutorial":
@@ -192,7 +202,8 @@ def load_builtin(
     elif name == "xor" and samples is None:
         dataset = _exact_xor()
     else:
-        dataset = _generated(name, DEFAULT_SAMPLES if samples is None else samples, noise, seed)
+        count = DEFAULT_SAMPLES if samples is None else int(samples)
+        dataset = _generated(name, count, float(noise), int(seed))
 
     if standardize:
         dataset = _with_standardization(dataset)
@@ -200,12 +211,21 @@ def load_builtin(
 
 
 def _check_generator_arguments(samples, noise, seed) -> None:
-    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 4):
+    if samples is not None and (not _is_integer(samples) or samples < 4):
         raise DataError(f"samples: expected an integer of at least 4, got {samples!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, (int, float, np.integer, np.floating))
+        or not math.isfinite(noise)
+        or noise < 0
+    ):
         raise DataError(f"noise: expected a finite number >= 0, got {noise!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not _is_integer(seed) or seed < 0:
         raise DataError(f"seed: expected an integer >= 0, got {seed!r}")
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _tutorial() -> Dataset:
@@ -247,9 +267,6 @@ def _generated(name: str, samples: int, noise: float, seed: int) -> Dataset:
     points = shape(labels, rng)
     points = points + noise * rng.standard_normal(points.shape)
 
-    order = rng.permutation(samples)
-    points, labels = points[order], labels[order]
-
     if name == "xor":
         corners = np.array(XOR_CORNERS)[labels]
         targets = (corners[:, :1] != corners[:, 1:]).astype(np.float64)
@@ -269,7 +286,8 @@ def _generated(name: str, samples: int, noise: float, seed: int) -> Dataset:
 
 
 def _balanced_labels(samples: int, groups: int) -> np.ndarray:
-    """Return labels (samples,) in 0..groups-1 whose counts differ by at most one."""
+    """Return labels (samples,) cycling 0, 1, …, groups-1, 0, 1, … so that any run of
+    consecutive rows, such as a mini-batch, contains every group about equally often."""
     return np.arange(samples) % groups
 
 
@@ -336,10 +354,10 @@ def load_csv(
     one-hot rows over the sorted class names when one_hot is True, or when one_hot is
     None and a target cell is not a number. One-hot needs exactly one target column.
 
-    Raises DataError naming the file, the row as an editor numbers it (the header
-    is row 1) and the column, for any cell that is empty, not a number, NaN or
-    infinite, for ragged rows, and for a file that is empty, larger than max_bytes
-    or not UTF-8. Blank lines are skipped, and a UTF-8 byte order mark is accepted.
+    Raises DataError for a cell that is empty, not a number, NaN or infinite, for
+    ragged rows, and for a file that is empty, larger than max_bytes or not UTF-8.
+    The message names the file, the row as an editor numbers it (the header is row 1)
+    and the column. Blank lines are skipped, and a UTF-8 byte order mark is accepted.
     """
     path = Path(path)
     file_name = path.name
@@ -353,13 +371,19 @@ def load_csv(
     width = len(rows[0][1])
     for line, cells in rows:
         if len(cells) != width:
-            raise DataError(f"{file_name} row {line}: has {len(cells)} cells, expected {width} like row {rows[0][0]}")
+            raise DataError(
+                f"{file_name} row {line}: has {len(cells)} cells, "
+                f"expected {width} like row {rows[0][0]}"
+            )
 
     named = any(isinstance(column, str) for column in column_choice)
     if header is None:
         header = named or _looks_like_header(rows[0][1], column_choice, width)
     if named and not header:
-        raise DataError(f"{file_name}: target columns are given by name, but header=False says there is no header row")
+        raise DataError(
+            f"{file_name}: target columns are given by name, "
+            "but header=False says there is no header row"
+        )
 
     header_names = [cell.strip() for cell in rows[0][1]] if header else None
     body = rows[1:] if header else rows
@@ -395,7 +419,9 @@ def _target_list(target_columns, file_name: str) -> list[str | int]:
         raise DataError(f"{file_name}: no target column given")
     for column in columns:
         if isinstance(column, bool) or not isinstance(column, (str, int, np.integer)):
-            raise DataError(f"{file_name}: target column {column!r}: expected a column name or a 0-based index")
+            raise DataError(
+                f"{file_name}: target column {column!r}: expected a column name or a 0-based index"
+            )
     return [column if isinstance(column, str) else int(column) for column in columns]
 
 
@@ -405,7 +431,9 @@ def _read_rows(path: Path, max_bytes: int) -> list[tuple[int, list[str]]]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise DataError(f"{file_name} is {size:,} bytes, above the limit of {max_bytes:,} bytes (max_bytes)")
+            raise DataError(
+                f"{file_name} is {size:,} bytes, above the limit of {max_bytes:,} bytes (max_bytes)"
+            )
         with path.open("rb") as file:
             # Read one byte past the limit, in case the file grew after stat().
             data = file.read(max_bytes + 1)
@@ -419,8 +447,8 @@ def _read_rows(path: Path, max_bytes: int) -> list[tuple[int, list[str]]]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DataError(
-            f"{file_name} row {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
-            "save the file as UTF-8"
+            f"{file_name} row {line}: not UTF-8 text, because byte 0x{data[exc.start]:02x} "
+            "cannot be decoded. Save the file as UTF-8"
         ) from exc
 
     rows = []
@@ -459,9 +487,15 @@ def _resolve_targets(
             matches = [j for j, name in enumerate(header_names) if name == column]
             if not matches:
                 listed = ", ".join(f'"{name}"' for name in header_names)
-                raise DataError(f'{file_name}: no column named "{column}" in the header. The columns are {listed}')
+                raise DataError(
+                    f'{file_name}: no column named "{column}" in the header. '
+                    f"The columns are {listed}"
+                )
             if len(matches) > 1:
-                raise DataError(f'{file_name}: the header names {len(matches)} columns "{column}", so the target is ambiguous')
+                raise DataError(
+                    f'{file_name}: the header names {len(matches)} columns "{column}", '
+                    "so the target is ambiguous"
+                )
             index = matches[0]
         elif -width <= column < width:
             index = column % width
@@ -471,11 +505,14 @@ def _resolve_targets(
                 f"the file has {width} columns (indices 0 to {width - 1})"
             )
         if index in indices:
-            raise DataError(f"{file_name}: target column {column!r} is listed twice")
+            column_text = f'"{column}"' if isinstance(column, str) else column
+            raise DataError(f"{file_name}: target column {column_text} is listed twice")
         indices.append(index)
 
     if len(indices) == width:
-        raise DataError(f"{file_name}: all {width} columns are target columns, so no input column is left")
+        raise DataError(
+            f"{file_name}: all {width} columns are target columns, so no input column is left"
+        )
     return indices
 
 
@@ -503,7 +540,9 @@ def _check_cell(cell: str, line: int, label: str, file_name: str, expected: str)
     return text
 
 
-def _parse_features(body, feature_indices: list[int], labels: list[str], file_name: str) -> np.ndarray:
+def _parse_features(
+    body, feature_indices: list[int], labels: list[str], file_name: str
+) -> np.ndarray:
     """Return the input cells as floats (m, n_in)."""
     inputs = np.empty((len(body), len(feature_indices)))
     for i, (line, cells) in enumerate(body):
@@ -511,17 +550,27 @@ def _parse_features(body, feature_indices: list[int], labels: list[str], file_na
             text = _check_cell(cells[j], line, labels[j], file_name, "a number")
             value = _parse_number(text)
             if value is None:
-                raise DataError(f'{file_name} row {line}, {labels[j]}: expected a number, got "{text}"')
+                raise DataError(
+                    f'{file_name} row {line}, {labels[j]}: expected a number, got "{text}"'
+                )
             inputs[i, k] = value
     return inputs
 
 
 def _parse_targets(
-    body, target_indices: list[int], labels: list[str], names: list[str], one_hot: bool | None, file_name: str
+    body,
+    target_indices: list[int],
+    labels: list[str],
+    names: list[str],
+    one_hot: bool | None,
+    file_name: str,
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """Return targets (m, n_out) and their names: numbers as they are, or one-hot classes."""
     texts = [
-        [_check_cell(cells[j], line, labels[j], file_name, "a target value") for j in target_indices]
+        [
+            _check_cell(cells[j], line, labels[j], file_name, "a target value")
+            for j in target_indices
+        ]
         for line, cells in body
     ]
     first_label = _first_non_number(body, texts)
@@ -532,7 +581,8 @@ def _parse_targets(
         if first_label is not None:
             line, k, text = first_label
             raise DataError(
-                f'{file_name} row {line}, {labels[target_indices[k]]}: expected a number, got "{text}" '
+                f"{file_name} row {line}, {labels[target_indices[k]]}: "
+                f'expected a number, got "{text}" '
                 "(one_hot=False keeps targets numeric)"
             )
         return np.array(texts, dtype=np.float64), tuple(names[j] for j in target_indices)
@@ -540,14 +590,15 @@ def _parse_targets(
     if len(target_indices) != 1:
         listed = ", ".join(labels[j] for j in target_indices)
         raise DataError(
-            f"{file_name}: one-hot class labels need exactly one target column, got {len(target_indices)}: {listed}"
+            f"{file_name}: one-hot class labels need exactly one target column, "
+            f"got {len(target_indices)}: {listed}"
         )
     return _one_hot([row[0] for row in texts], labels[target_indices[0]], file_name)
 
 
 def _first_non_number(body, texts: list[list[str]]) -> tuple[int, int, str] | None:
     """Return (line, target position, text) of the first target cell that is not a number."""
-    for (line, _), row in zip(body, texts):
+    for (line, _), row in zip(body, texts, strict=True):
         for k, text in enumerate(row):
             if _parse_number(text) is None:
                 return line, k, text
@@ -569,5 +620,8 @@ def _one_hot(texts: list[str], label: str, file_name: str) -> tuple[np.ndarray, 
         labels = [class_of[text] for text in texts]
 
     if len(class_names) < 2:
-        raise DataError(f'{file_name} {label}: every row has the class "{class_names[0]}", but a classifier needs at least two classes')
+        raise DataError(
+            f'{file_name} {label}: every row has the class "{class_names[0]}", '
+            "but a classifier needs at least two classes"
+        )
     return np.eye(len(class_names))[labels], class_names
