@@ -64,14 +64,23 @@ def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) ->
     recorder: a ``StepRecorder`` or None; it receives every intermediate in step order.
     """
     loss_function = get_loss(spec.loss)
-    depth = spec.depth
-    layers = work.layers
-    weights = [parameters[f"W{number}"] for number in range(1, depth + 1)]
-    biases = [parameters[f"b{number}"] for number in range(1, depth + 1)]
+    weights = [parameters[f"W{number}"] for number in range(1, spec.depth + 1)]
+    biases = [parameters[f"b{number}"] for number in range(1, spec.depth + 1)]
 
-    # Forward: z = a_prev · W + b, then a = f(z), layer by layer.
+    forward(weights, biases, inputs, work, recorder)
+    output = work.layers[-1]
+    loss = loss_function.value(output.z, output.a, targets)
+    if recorder is not None:
+        recorder.loss(loss)
+    backward(loss_function, weights, inputs, targets, work, recorder)
+    update(weights, biases, lr, work, recorder)
+    return loss
+
+
+def forward(weights, biases, inputs, work, recorder=None) -> None:
+    """Fill z = a_prev · W + b and a = f(z) of every layer in work, from inputs (m, n_in)."""
     previous = inputs
-    for number, work_layer in enumerate(layers, start=1):
+    for number, work_layer in enumerate(work.layers, start=1):
         np.matmul(previous, weights[number - 1], out=work_layer.z)
         work_layer.z += biases[number - 1]
         if recorder is not None:
@@ -81,12 +90,14 @@ def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) ->
             recorder.activation(number, work_layer.a)
         previous = work_layer.a
 
-    output = layers[-1]
-    loss = loss_function.value(output.z, output.a, targets)
-    if recorder is not None:
-        recorder.loss(loss)
 
-    # Backward, output layer: ∂L/∂z from the loss, fused where the output activation allows.
+def backward(loss_function, weights, inputs, targets, work, recorder=None) -> None:
+    """Fill ∂L/∂z, ∂L/∂W, ∂L/∂b and ∂L/∂a of every layer in work, from the top down."""
+    layers = work.layers
+    depth = len(layers)
+
+    # Output layer: ∂L/∂z from the loss, fused where the output activation allows.
+    output = layers[-1]
     fused = loss_function.fused_activation == output.activation.name
     if fused and recorder is None:
         _fused_gradient(loss_function, output, targets)
@@ -96,7 +107,7 @@ def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) ->
             recorder.loss_gradient(depth, output.da, feeds_gradient=not fused)
         _output_chain(loss_function, output, targets, fused, recorder, depth)
 
-    # Backward, every layer from the top: ∂L/∂W, ∂L/∂b, then ∂L/∂a of the layer below.
+    # Every layer from the top: ∂L/∂W, ∂L/∂b, then ∂L/∂a of the layer below.
     for number in range(depth, 0, -1):
         work_layer = layers[number - 1]
         if number < depth:
@@ -119,9 +130,11 @@ def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) ->
             if recorder is not None:
                 recorder.backpropagate(number - 1, layers[number - 2].da)
 
-    # Update, from the top: θ ← θ − α ∂L/∂θ.
-    for number in range(depth, 0, -1):
-        work_layer = layers[number - 1]
+
+def update(weights, biases, lr, work, recorder=None) -> None:
+    """Apply θ ← θ − α ∂L/∂θ in place, from the top layer down."""
+    for number in range(len(work.layers), 0, -1):
+        work_layer = work.layers[number - 1]
         np.multiply(work_layer.dW, lr, out=work_layer.update_W)
         weights[number - 1] -= work_layer.update_W
         if recorder is not None:
@@ -130,7 +143,20 @@ def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) ->
         biases[number - 1] -= work_layer.update_b
         if recorder is not None:
             recorder.update(f"b{number}", number, biases[number - 1])
-    return loss
+
+
+def evaluate(spec: NetworkSpec, parameters, inputs, targets=None):
+    """Run the forward pass alone; return the output a_L (m, n_out), and the loss when targets are given."""
+    inputs = np.asarray(inputs, dtype=np.float64)
+    work = Workspace(spec, inputs.shape[0])
+    weights = [parameters[f"W{number}"] for number in range(1, spec.depth + 1)]
+    biases = [parameters[f"b{number}"] for number in range(1, spec.depth + 1)]
+    forward(weights, biases, inputs, work)
+    output = work.layers[-1]
+    if targets is None:
+        return output.a
+    targets = np.asarray(targets, dtype=np.float64)
+    return output.a, get_loss(spec.loss).value(output.z, output.a, targets)
 
 
 def _fused_gradient(loss_function, output, targets):

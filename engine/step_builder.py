@@ -48,6 +48,8 @@ class StepRecorder:
             operands=tuple(operands),
             value=frozen,
             operand_values={name: self.frozen[name] for name in operands},
+            activation=self.spec.layers[layer - 1].activation if layer else "",
+            loss=self.spec.loss,
             **extra,
         )
         if phase != "update":

@@ -73,6 +73,8 @@ class Step:
     feeds_gradient: bool = True
     alternative: np.ndarray | None = field(default=None, repr=False, compare=False)
     alternative_formula: str = ""
+    activation: str = ""  # the activation of this step's layer; "" for the loss step
+    loss: str = ""  # the network's loss function
 
     def operand(self, key: str) -> np.ndarray:
         return self.operand_values[key]

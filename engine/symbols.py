@@ -38,7 +38,7 @@ def format_index(index) -> str:
 
 
 def format_number(value: float) -> str:
-    """Format a number as the window shows it: 6 decimals, scientific below 1e-3, Unicode minus."""
+    """Format a number as the window shows it: up to 6 decimals, scientific below 1e-3, Unicode minus."""
     value = float(value)
     if value != value:
         return "NaN"
@@ -50,7 +50,7 @@ def format_number(value: float) -> str:
     if value == int(value) and abs(value) < 1e6:
         text = str(int(value))
     elif 1e-3 <= abs(value) < 1e6:
-        text = f"{value:.6f}"
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
     else:
         text = f"{value:.6g}"
     return text.replace("-", "−")
