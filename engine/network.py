@@ -194,17 +194,17 @@ def check_targets(spec: NetworkSpec, targets: np.ndarray, field: str = "data.tar
     bad = np.argwhere(~np.isfinite(targets))
     if bad.size:
         row, column = bad[0]
-        raise SpecError(f"{field}[{row}][{column}]: expected a finite number, got {targets[row, column]!r}")
+        raise SpecError(f"{field}[{row}][{column}]: expected a finite number, got {float(targets[row, column])!r}")
     if spec.loss in ("cross_entropy", "binary_cross_entropy"):
         outside = np.argwhere((targets < 0) | (targets > 1))
         if outside.size:
             row, column = outside[0]
             raise SpecError(
-                f"{field}[{row}][{column}]: {spec.loss} needs targets in [0, 1], got {targets[row, column]!r}"
+                f"{field}[{row}][{column}]: {spec.loss} needs targets in [0, 1], got {float(targets[row, column])!r}"
             )
     if spec.loss == "cross_entropy":
         sums = targets.sum(axis=1)
         wrong = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
         if wrong.size:
             row = wrong[0]
-            raise SpecError(f"{field}[{row}]: cross_entropy needs each target row to sum to 1, got {sums[row]!r}")
+            raise SpecError(f"{field}[{row}]: cross_entropy needs each target row to sum to 1, got {float(sums[row])!r}")
