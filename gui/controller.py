@@ -1,0 +1,266 @@
+"""The controller: the one object that changes the session in response to the user.
+
+It owns the ``Session``, turns actions (step, run, open, save, change the learning rate)
+into engine calls, and tells the views what changed through signals. Errors from bad input
+come back as ``error_occurred`` messages; the session stays as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engine.errors import GradstepError
+from engine.files import open_session, save_session
+from engine.session import Session
+from engine.session_file import write_atomic
+
+log = logging.getLogger(__name__)
+
+# Run draws at most this often; in between it trains as many iterations as fit.
+FRAME_SECONDS = 1 / 30
+# The largest number of iterations a speed setting asks for per second; None is "as fast as possible".
+SPEEDS = (1, 5, 20, 100, 1000, None)
+
+
+class Controller(QObject):
+    """Owns the session; views read it and call these methods, and listen to the signals."""
+
+    session_changed = Signal()  # a new session was opened or created: rebuild every view
+    step_changed = Signal()  # the cursor moved: show the current step
+    history_changed = Signal()  # the loss history grew or shrank
+    running_changed = Signal(bool)  # Run started (True) or paused (False)
+    message_posted = Signal(str)  # a status-bar message: breakpoint hit, file written
+    error_occurred = Signal(str)  # an action failed; the message names the problem
+    sample_changed = Signal(int)  # the sample of the batch the graph shows
+    focus_changed = Signal(tuple)  # the element of the current step in focus
+    file_changed = Signal(str)  # the file the session was opened from or saved to ("" for none)
+
+    def __init__(self, session: Session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.sample = 0
+        self.focus: tuple = ()
+        self.path = ""
+        self.speed: int | None = None
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._seconds_per_iteration = 1e-4
+
+    # ------------------------------------------------------------------ stepping
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def step(self) -> None:
+        self._guarded(self.session.step, "Step")
+
+    def step_back(self) -> None:
+        self._guarded(self.session.step_back, "Step back")
+
+    def next_iteration(self) -> None:
+        self._guarded(self.session.next_iteration, "Next iteration")
+
+    def reset(self) -> None:
+        self.pause()
+        self._guarded(self.session.reset, "Reset")
+        self.message_posted.emit("Reset to iteration 1 with the initial parameters")
+
+    def goto(self, iteration: int, step: int) -> None:
+        self._guarded(lambda: self.session.goto(iteration, step), "Go to")
+
+    def _guarded(self, action, name: str) -> bool:
+        """Run a session action; on a bad value report it, otherwise announce the new position."""
+        before = len(self.session.history)
+        try:
+            with np.errstate(all="ignore"):
+                action()
+        except (GradstepError, ValueError) as error:
+            log.warning("%s failed: %s", name, error)
+            self.error_occurred.emit(f"{name} failed: {error}")
+            return False
+        self._reset_focus()
+        if len(self.session.history) != before or name in ("Reset", "Go to"):
+            self.history_changed.emit()
+        self.step_changed.emit()
+        return True
+
+    def _reset_focus(self) -> None:
+        step = self.session.current_step()
+        if step is None:
+            self.focus = ()
+            return
+        shape = step.value.shape
+        if len(self.focus) != len(shape) or any(i >= n for i, n in zip(self.focus, shape)):
+            self.focus = tuple(0 for _ in shape)
+        if step.value.ndim >= 2 and self.sample < shape[0] and step.phase != "update" and step.key[:2] != "dW":
+            self.focus = (self.sample,) + self.focus[1:]
+
+    # ------------------------------------------------------------------ run
+
+    def toggle_run(self) -> None:
+        if self.running:
+            self.pause()
+        else:
+            self.start_run()
+
+    def start_run(self) -> None:
+        if self.running:
+            return
+        self._timer.start(self._interval())
+        self.running_changed.emit(True)
+        self.message_posted.emit("Running…")
+
+    def pause(self) -> None:
+        if not self.running:
+            return
+        self._timer.stop()
+        self.running_changed.emit(False)
+        self.message_posted.emit(f"Paused at iteration {self.session.cursor[0]}")
+
+    def set_speed(self, speed: int | None) -> None:
+        """Set Run's speed in iterations per second (None: as fast as possible)."""
+        self.speed = speed
+        if self.running:
+            self._timer.setInterval(self._interval())
+
+    def _interval(self) -> int:
+        """Milliseconds between Run's frames: one iteration a frame below 30 iterations a second."""
+        if self.speed is None:
+            return 0
+        return max(1, round(1000 / self.speed)) if self.speed < 30 else round(1000 * FRAME_SECONDS)
+
+    def run_frame(self) -> None:
+        """Train one frame's worth of iterations; Run's timer calls it, tests may call it directly."""
+        if self.speed is None:
+            count = max(1, int(FRAME_SECONDS / self._seconds_per_iteration))
+        else:
+            count = max(1, round(self.speed * FRAME_SECONDS)) if self.speed >= 30 else 1
+        started = time.perf_counter()
+        try:
+            result = self.session.run(count)
+        except (GradstepError, ValueError) as error:
+            self._timer.stop()
+            self.running_changed.emit(False)
+            self.error_occurred.emit(f"Run failed: {error}")
+            return
+        elapsed = time.perf_counter() - started
+        if result.iterations:
+            measured = elapsed / result.iterations
+            self._seconds_per_iteration = 0.7 * self._seconds_per_iteration + 0.3 * measured
+        self.history_changed.emit()
+        if result.stop is not None:
+            self._timer.stop()
+            self.running_changed.emit(False)
+            self._reset_focus()
+            if result.stop.element:
+                self.focus = result.stop.element
+            self.step_changed.emit()
+            self.message_posted.emit(f"Stopped: {result.stop.message}")
+            return
+        self.step_changed.emit()
+
+    def _on_timer_timeout(self) -> None:
+        self.run_frame()
+
+    # ------------------------------------------------------------------ settings
+
+    def set_learning_rate(self, rate: float) -> bool:
+        try:
+            start = self.session.set_learning_rate(rate)
+        except GradstepError as error:
+            self.error_occurred.emit(str(error))
+            return False
+        self.message_posted.emit(f"Learning rate {rate:g} from iteration {start}")
+        self.step_changed.emit()
+        return True
+
+    def set_sample(self, sample: int) -> None:
+        rows = len(self.session.batch(self.session.cursor[0])[0])
+        sample = min(max(0, int(sample)), rows - 1)
+        if sample == self.sample:
+            return
+        self.sample = sample
+        self._reset_focus()
+        self.sample_changed.emit(sample)
+        self.focus_changed.emit(self.focus)
+
+    def set_focus(self, index: tuple) -> None:
+        step = self.session.current_step()
+        if step is None:
+            return
+        index = tuple(int(i) for i in index)
+        if len(index) != step.value.ndim or any(not 0 <= i < n for i, n in zip(index, step.value.shape)):
+            return
+        self.focus = index
+        self.focus_changed.emit(index)
+
+    # ------------------------------------------------------------------ files
+
+    def replace_session(self, session: Session, path: str = "") -> None:
+        self.pause()
+        self.session = session
+        self.sample = 0
+        self.focus = ()
+        self.path = path
+        self.session_changed.emit()
+        self.history_changed.emit()
+        self.step_changed.emit()
+        self.file_changed.emit(path)
+
+    def open_file(self, path: str) -> bool:
+        """Open a session or preset; on failure report it and keep the current session."""
+        try:
+            session = open_session(path)
+        except (GradstepError, OSError) as error:
+            log.warning("open %s failed: %s", path, error)
+            self.error_occurred.emit(f"Could not open {Path(path).name}: {error}")
+            return False
+        self.replace_session(session, str(path))
+        self.message_posted.emit(f"Opened {Path(path).name}")
+        return True
+
+    def save_file(self, path: str, trace: str = "last") -> bool:
+        """Save the session; on failure report it and leave any existing file intact."""
+        self.pause()
+        try:
+            save_session(self.session, path, trace)
+        except (GradstepError, OSError, ValueError) as error:
+            log.warning("save %s failed: %s", path, error)
+            self.error_occurred.emit(f"Could not save {Path(path).name}: {error}")
+            return False
+        self.path = str(path)
+        self.file_changed.emit(self.path)
+        self.message_posted.emit(f"Saved {Path(path).name}")
+        return True
+
+    def export_loss_csv(self, path: str) -> bool:
+        """Write iteration, loss and learning rate per row; the last row is the current loss."""
+        lines = []
+        writer = csv.writer(_LineSink(lines), lineterminator="\n")
+        writer.writerow(["iteration", "loss", "learning_rate"])
+        for index, loss in enumerate(self.session.history.loss):
+            text = repr(float(loss)) if math.isfinite(loss) else str(float(loss))
+            writer.writerow([index, text, repr(self.session.rates.at(index + 1))])
+        try:
+            write_atomic(path, "".join(lines))
+        except OSError as error:
+            self.error_occurred.emit(f"Could not export {Path(path).name}: {error}")
+            return False
+        self.message_posted.emit(f"Exported the loss history to {Path(path).name}")
+        return True
+
+
+class _LineSink:
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+
+    def write(self, text: str) -> None:
+        self._lines.append(text)
