@@ -42,10 +42,21 @@ class Workspace:
 
     def __init__(self, spec: NetworkSpec, m: int):
         self.m = m
+        self.loss_function = get_loss(spec.loss)
         self.layers = [
             LayerWork(fan_in, fan_out, m, layer.activation)
             for fan_in, fan_out, layer in zip(spec.widths, spec.widths[1:], spec.layers)
         ]
+        self._names = [(f"W{number}", f"b{number}") for number in range(1, spec.depth + 1)]
+        self._bound: tuple[dict, list, list] | None = None
+
+    def bind(self, parameters: dict) -> tuple[list, list]:
+        """Return the weight and bias arrays of parameters in layer order, cached for the same dict."""
+        if self._bound is None or self._bound[0] is not parameters:
+            weights = [parameters[name] for name, _ in self._names]
+            biases = [parameters[name] for _, name in self._names]
+            self._bound = (parameters, weights, biases)
+        return self._bound[1], self._bound[2]
 
     def gradients(self) -> dict[str, np.ndarray]:
         """Return the gradient buffers by parameter name (views, overwritten next iteration)."""
@@ -63,9 +74,8 @@ def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) ->
     inputs: (m, n_in); targets: (m, n_out); work: a ``Workspace`` for batch size m.
     recorder: a ``StepRecorder`` or None; it receives every intermediate in step order.
     """
-    loss_function = get_loss(spec.loss)
-    weights = [parameters[f"W{number}"] for number in range(1, spec.depth + 1)]
-    biases = [parameters[f"b{number}"] for number in range(1, spec.depth + 1)]
+    weights, biases = work.bind(parameters)
+    loss_function = work.loss_function
 
     forward(weights, biases, inputs, work, recorder)
     output = work.layers[-1]
@@ -122,7 +132,7 @@ def backward(loss_function, weights, inputs, targets, work, recorder=None) -> No
         np.matmul(below.T, work_layer.dz, out=work_layer.dW)
         if recorder is not None:
             recorder.weight_gradient(number, work_layer.dW)
-        np.sum(work_layer.dz, axis=0, out=work_layer.db)
+        np.add.reduce(work_layer.dz, axis=0, out=work_layer.db)
         if recorder is not None:
             recorder.bias_gradient(number, work_layer.db)
         if number > 1:
