@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from engine.breakpoints import GradientNormBreakpoint
 from engine.errors import GradstepError
 from engine.files import open_session, save_session
 from engine.session import Session
@@ -41,6 +42,7 @@ class Controller(QObject):
     sample_changed = Signal(int)  # the sample of the batch the graph shows
     focus_changed = Signal(tuple)  # the element of the current step in focus
     file_changed = Signal(str)  # the file the session was opened from or saved to ("" for none)
+    breakpoints_changed = Signal()  # a breakpoint was added, removed or switched
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
@@ -202,7 +204,70 @@ class Controller(QObject):
         self.focus = index
         self.focus_changed.emit(index)
 
+    # ------------------------------------------------------------------ breakpoints
+
+    def add_iteration_breakpoint(self, iteration: int) -> bool:
+        if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 1:
+            self.error_occurred.emit(f"Breakpoint iteration: expected a positive integer, got {iteration!r}")
+            return False
+        self.session.breakpoints.iterations.add(iteration)
+        self.breakpoints_changed.emit()
+        return True
+
+    def add_loss_breakpoint(self, threshold: float) -> bool:
+        if not _is_finite_number(threshold):
+            self.error_occurred.emit(f"Loss threshold: expected a finite number, got {threshold!r}")
+            return False
+        if threshold not in self.session.breakpoints.loss_thresholds:
+            self.session.breakpoints.loss_thresholds.append(float(threshold))
+        self.breakpoints_changed.emit()
+        return True
+
+    def add_gradient_norm_breakpoint(self, layer: int, threshold: float, above: bool) -> bool:
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= self.session.spec.depth:
+            self.error_occurred.emit(f"Gradient-norm layer: expected 1 to {self.session.spec.depth}, got {layer!r}")
+            return False
+        if not _is_finite_number(threshold) or threshold < 0:
+            self.error_occurred.emit(f"Gradient-norm threshold: expected a non-negative number, got {threshold!r}")
+            return False
+        self.session.breakpoints.gradient_norms.append(GradientNormBreakpoint(layer, float(threshold), bool(above)))
+        self.breakpoints_changed.emit()
+        return True
+
+    def set_break_on_non_finite(self, enabled: bool) -> None:
+        self.session.breakpoints.non_finite = bool(enabled)
+        self.breakpoints_changed.emit()
+
+    def remove_breakpoint(self, kind: str, value) -> None:
+        """Remove one breakpoint: ("iteration", n), ("loss", threshold) or ("gradient_norm", GradientNormBreakpoint)."""
+        breakpoints = self.session.breakpoints
+        if kind == "iteration":
+            breakpoints.iterations.discard(value)
+        elif kind == "loss" and value in breakpoints.loss_thresholds:
+            breakpoints.loss_thresholds.remove(value)
+        elif kind == "gradient_norm" and value in breakpoints.gradient_norms:
+            breakpoints.gradient_norms.remove(value)
+        self.breakpoints_changed.emit()
+
+    def clear_breakpoints(self) -> None:
+        breakpoints = self.session.breakpoints
+        breakpoints.iterations.clear()
+        breakpoints.loss_thresholds.clear()
+        breakpoints.gradient_norms.clear()
+        self.breakpoints_changed.emit()
+
     # ------------------------------------------------------------------ files
+
+    def new_session(self, spec, data, training, initial_parameters=None) -> bool:
+        """Start a session on a new network; on a bad setting report it and keep the current session."""
+        try:
+            session = Session(spec, data, training, initial_parameters, self.session.breakpoints)
+        except (GradstepError, ValueError) as error:
+            self.error_occurred.emit(f"Could not create the network: {error}")
+            return False
+        self.replace_session(session, "")
+        self.message_posted.emit(f"New network {' → '.join(str(width) for width in spec.widths)} on {data.name}")
+        return True
 
     def replace_session(self, session: Session, path: str = "") -> None:
         self.pause()
@@ -256,6 +321,10 @@ class Controller(QObject):
             return False
         self.message_posted.emit(f"Exported the loss history to {Path(path).name}")
         return True
+
+
+def _is_finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class _LineSink:
