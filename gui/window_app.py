@@ -1,0 +1,71 @@
+"""Starting the window: command-line arguments, the QApplication, and ``--screenshot``.
+
+``gradstep [PATH]`` opens the window on PATH or on the tutorial preset. With
+``--screenshot OUT.png [--steps N]`` it takes N steps, saves a picture of the window and
+exits, which the README's images and the smoke test use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from engine.errors import GradstepError
+from engine.files import open_session, tutorial_preset
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradstep", description="Step through backpropagation one computation at a time.")
+    parser.add_argument("path", nargs="?", help="a session or preset file to open (default: the tutorial)")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="save a picture of the window and exit")
+    parser.add_argument("--steps", type=int, default=0, metavar="N", help="steps to take before the screenshot")
+    parser.add_argument("--focus", metavar="I,J", help="element of the step to explain in the screenshot, e.g. 1,0")
+    parser.add_argument("--size", default="1440x900", metavar="WxH", help="window size for the screenshot")
+    return parser
+
+
+def run_window(argv: list[str]) -> int:
+    """Open the window (or take a screenshot) and return the exit status."""
+    arguments = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    path = arguments.path or str(tutorial_preset())
+    try:
+        session = open_session(path)
+    except (GradstepError, OSError) as error:
+        print(f"gradstep: {error}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.controller import Controller
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Gradstep")
+    app.setOrganizationName("Gradstep")
+    controller = Controller(session)
+    controller.path = path if arguments.path else ""
+    if arguments.screenshot:
+        settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Gradstep", "screenshot")
+        settings.clear()
+        window = MainWindow(controller, settings)
+        width, height = (int(part) for part in arguments.size.lower().split("x"))
+        window.resize(width, height)
+        window.show()
+        for _ in range(arguments.steps):
+            controller.step()
+        if arguments.focus:
+            controller.set_focus(tuple(int(part) for part in arguments.focus.split(",")))
+        app.processEvents()
+        saved = window.grab().save(arguments.screenshot)
+        window.close()
+        if not saved:
+            print(f"gradstep: could not write {arguments.screenshot}", file=sys.stderr)
+            return 2
+        return 0
+
+    window = MainWindow(controller)
+    window.show()
+    return app.exec()
