@@ -383,27 +383,28 @@ class Session:
         raise KeyError(key)
 
     def _stop_at_non_finite(self, iteration: int) -> Stop:
-        """Move the cursor to the first step that produced NaN or ±Inf and describe it."""
+        """Move the cursor to the first step that produced NaN or ±Inf and describe it.
+
+        The fast path notices a non-finite loss or gradient in ``iteration``; the first bad
+        value may come from the update of the iteration before, so that one is searched first.
+        """
         candidates = [iteration - 1, iteration] if iteration > 1 else [iteration]
         for candidate in candidates:
-            self._rewind_to(candidate - 1)
-            self._iteration, self._trace = candidate, None
-            for step in self.current_trace().steps:
-                if not step.feeds_gradient:
+            trace = self.trace_of(candidate)
+            for step in trace.steps:
+                if not step.feeds_gradient or np.isfinite(step.value).all():
                     continue
-                bad = np.argwhere(~np.isfinite(step.value))
-                if bad.size or (step.value.ndim == 0 and not np.isfinite(step.value)):
-                    element = tuple(int(i) for i in bad[0]) if bad.size else ()
-                    value = float(step.value[element])
-                    self._step = step.index
-                    if self._step == self.steps_per_iteration:
-                        self._finish_traced_iteration()
-                    where = f"{step.symbol}{list(element) if element else ''}"
-                    return Stop("non_finite", f"iteration {candidate}, step {step.index} ({step.symbol}): "
-                                f"{where} is {value}", candidate, step.index, step.symbol, element)
-        # NOTE: the fast path saw a non-finite value the traced path does not reproduce; stop at the iteration.
-        self._step = 0
-        return Stop("non_finite", f"iteration {iteration}: a value became NaN or infinite", iteration, 0)
+                element = tuple(int(i) for i in np.argwhere(~np.isfinite(step.value))[0]) if step.value.ndim else ()
+                value = float(step.value[element])
+                self._rewind_to(candidate - 1)
+                self._iteration, self._trace, self._step = candidate, trace, step.index
+                if self._step == self.steps_per_iteration:
+                    self._finish_traced_iteration()
+                where = f"{step.symbol}{list(element) if element else ''}"
+                return Stop("non_finite", f"iteration {candidate}, step {step.index} ({step.symbol}): "
+                            f"{where} is {value}", candidate, step.index, step.symbol, element)
+        # NOTE: reached only if the traced path does not reproduce what the fast path saw.
+        return Stop("non_finite", f"iteration {iteration}: a value became NaN or infinite", *self.cursor)
 
     # ------------------------------------------------------------------ saving
 

@@ -23,7 +23,7 @@ OUTPUTS = [
     ("relu", "half_sse"),
     ("leaky_relu", "mse"),
 ]
-KINK_MARGIN = 1e-3  # ReLU kinks closer than this to a pre-activation make differences meaningless
+KINK_MARGIN = 1e-2  # a difference step of 2h moves z by up to about 2h·|a_prev|; kinks must stay out of reach
 
 
 def _targets(rng, loss, m, width):
@@ -44,7 +44,7 @@ def _far_from_kinks(spec, parameters, inputs) -> bool:
     return True
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(
     data=st.data(),
     widths=st.lists(st.integers(1, 8), min_size=0, max_size=3),
