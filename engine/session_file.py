@@ -533,10 +533,12 @@ def _parse_json(text: str, source: str):
         raise SessionFileError(f"{source}: invalid JSON: {problem}") from None
     except json.JSONDecodeError as error:
         hint = ""
-        if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
+        # json reports "Unterminated string starting at", whose position is the line and column.
+        detail = error.msg.removesuffix(" starting at")
+        if error.pos >= len(text.rstrip()) or detail == "Unterminated string":
             hint = " (the text ends before the JSON does, so the file may be truncated)"
         raise SessionFileError(
-            f"{source}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}{hint}"
+            f"{source}: invalid JSON at line {error.lineno}, column {error.colno}: {detail}{hint}"
         ) from None
     except RecursionError:
         # _check_nesting catches deep nesting first. This stays so that no RecursionError escapes.

@@ -595,8 +595,13 @@ def test_truncated_json_names_line_and_column():
 
 
 def test_truncated_inside_string():
-    with pytest.raises(SessionFileError, match="Unterminated string.*may be truncated"):
+    with pytest.raises(SessionFileError) as info:
         loads('{"format": "gradstep.sess')
+
+    assert str(info.value) == (
+        "<string>: invalid JSON at line 1, column 12: Unterminated string "
+        "(the text ends before the JSON does, so the file may be truncated)"
+    )
 
 
 def test_invalid_json_in_the_middle():
