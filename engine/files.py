@@ -1,7 +1,8 @@
 """Opening and saving sessions: the bridge between ``session_file`` and ``Session``.
 
-Every failure to open a file is a ``SessionFileError`` whose message starts with the file
-name, so the command line and the window can show it as it is.
+Every failure to open a file is a ``SessionFileError`` whose message names the file (for
+errors of the file as a whole) or the first bad field by its JSON path, so the command line
+and the window can show it as it is.
 """
 
 from __future__ import annotations

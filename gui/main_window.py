@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
     def _on_controller_history_changed(self) -> None:
         session = self.controller.session
         self.loss_plot.set_loss_history(session.history.loss)
-        self.loss_plot.set_current_iteration(session.finished_iterations)
+        self.loss_plot.set_current_iteration(session.cursor[0])
 
     def _on_controller_running_changed(self, running: bool) -> None:
         self.actions["run"].setText("Pause" if running else "Run")

@@ -6,7 +6,6 @@ import math
 import os
 import stat
 import sys
-import time
 from pathlib import Path
 
 import jsonschema
@@ -407,7 +406,7 @@ def test_document_from_parts_builds_a_preset():
     assert loads(dumps(document)).is_preset
 
 
-def test_export_of_long_history_is_fast():
+def test_long_history_round_trips():
     spec = NetworkSpec.from_dict(TUTORIAL_PRESET["network"])
     parameters = init_parameters(spec, "small", 0)
     iterations = 100_000
@@ -425,15 +424,12 @@ def test_export_of_long_history_is_fast():
         gradient_norms=rng.random((iterations, spec.depth)),
     )
 
-    durations = []
-    for _ in range(3):
-        start = time.perf_counter()
-        text = dumps(document)
-        durations.append(time.perf_counter() - start)
-
-    # The export must stay well under 1 s. It measured about 0.2 s when this test was written.
-    assert min(durations) < 1.0
-    assert loads(text).loss_history.shape == (iterations + 1,)
+    # Its speed is measured by the session_io benchmark, not here.
+    text = dumps(document)
+    loaded = loads(text)
+    assert loaded.loss_history.shape == (iterations + 1,)
+    assert np.array_equal(loaded.loss_history, document["history"]["loss"])
+    assert dumps(loaded.to_dict()) == text
 
 
 # ---------------------------------------------------------------- atomic writes
