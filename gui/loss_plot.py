@@ -7,16 +7,15 @@ iterations pans and zooms smoothly. A check box switches the y axis to a log sca
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.symbols import format_number
 from gui import theme
+from gui.image_export import export_widget
 
 
 class LossPlot(QWidget):
@@ -42,6 +41,8 @@ class LossPlot(QWidget):
         label_style = {"color": theme.css_colour(theme.MUTED_TEXT), "font-size": "9pt"}
         self._plot.setLabel("bottom", "iteration", **label_style)
         self._plot.setLabel("left", "loss", **label_style)
+        # Without this pyqtgraph rescales the axis to "loss (x0.001)" for small losses.
+        self._plot.getAxis("left").enableAutoSIPrefix(False)
 
         self._curve = self._plot.plot(pen=pg.mkPen(theme.ACCENT, width=1.6), connect="finite", antialias=True)
         self._curve.setDownsampling(auto=True, method="peak")
@@ -95,19 +96,8 @@ class LossPlot(QWidget):
         self._apply_log_scale(enabled)
 
     def export_image(self, path) -> None:
-        """Write the plot to path: SVG for a .svg suffix, otherwise a raster image (PNG, JPEG).
-
-        NOTE: with pyqtgraph 0.14.0 and PySide6 6.11 the SVG exporter raises ValueError
-        while rewriting Qt's path data, so only raster formats work there.
-        """
-        path = Path(path)
-        if path.suffix.lower() == ".svg":
-            exporter = pg.exporters.SVGExporter(self._plot)
-        elif path.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp"):
-            exporter = pg.exporters.ImageExporter(self._plot)
-        else:
-            raise ValueError(f"cannot export the loss plot as {path.suffix or 'a file without suffix'}: use .png or .svg")
-        exporter.export(str(path))
+        """Write the plot to path: SVG for a .svg suffix, otherwise a raster image (PNG, JPEG)."""
+        export_widget(self._plot_widget, path, "the loss plot")
 
     # Read-back for the window and for tests
 

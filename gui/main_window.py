@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSpinBox,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,9 +32,11 @@ from PySide6.QtWidgets import (
 from engine.chain import weight_chain
 from engine.symbols import format_number
 from gui import graph_state, theme
+from gui.breakpoints_panel import BreakpointsPanel
 from gui.chain_view import ChainView
 from gui.controller import SPEEDS, Controller
 from gui.loss_plot import LossPlot
+from gui.new_network_dialog import NewNetworkDialog
 from gui.network_view import NetworkView
 from gui.step_panel import StepPanel
 
@@ -138,17 +141,13 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.step_dock, self.chain_dock)
         self.step_dock.raise_()
         self.loss_dock = self._dock("Loss", "lossDock", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.breakpoints_dock = None
-        try:
-            from gui.breakpoints_panel import BreakpointsPanel
-        except ImportError:
-            BreakpointsPanel = None
-        if BreakpointsPanel is not None:
-            self.breakpoints_panel = BreakpointsPanel(self.controller)
-            self.breakpoints_dock = self._dock("Breakpoints", "breakpointsDock", self.breakpoints_panel,
-                                               Qt.DockWidgetArea.BottomDockWidgetArea)
-            self.tabifyDockWidget(self.loss_dock, self.breakpoints_dock)
-            self.loss_dock.raise_()
+        self.breakpoints_panel = BreakpointsPanel(self.controller)
+        self.breakpoints_dock = self._dock("Breakpoints", "breakpointsDock", self.breakpoints_panel,
+                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        # NOTE: one tab group only. With PySide6 6.11.3 a second group of tabified docks
+        # (say Loss and Breakpoints at the bottom) is drawn with two identical tab bars.
+        self.tabifyDockWidget(self.chain_dock, self.breakpoints_dock)
+        self.step_dock.raise_()
         self.resizeDocks([self.step_dock], [560], Qt.Orientation.Horizontal)
         self.resizeDocks([self.loss_dock], [230], Qt.Orientation.Vertical)
 
@@ -173,6 +172,10 @@ class MainWindow(QMainWindow):
             "reset": controller.reset,
         }
         self.actions = {name: self._action(text, slots[name], shortcut, tip) for name, text, shortcut, tip in DEBUG_ACTIONS}
+        icons = {"step": "SP_MediaSeekForward", "step_back": "SP_MediaSeekBackward",
+                 "next_iteration": "SP_MediaSkipForward", "run": "SP_MediaPlay", "reset": "SP_BrowserReload"}
+        for name, icon in icons.items():
+            self.actions[name].setIcon(self.style().standardIcon(getattr(QStyle.StandardPixmap, icon)))
         self.actions["new"] = self._action("New Network…", self._on_new_triggered, "Ctrl+N",
                                            "Choose a data set, layers, loss and training settings")
         self.actions["open"] = self._action("Open…", self._on_open_triggered, "Ctrl+O", "Open a session or preset")
@@ -213,9 +216,8 @@ class MainWindow(QMainWindow):
             debug_menu.addAction(self.actions[name])
 
         view_menu = menu_bar.addMenu("&View")
-        for dock in (self.step_dock, self.chain_dock, self.loss_dock, self.breakpoints_dock):
-            if dock is not None:
-                view_menu.addAction(dock.toggleViewAction())
+        for dock in (self.step_dock, self.chain_dock, self.breakpoints_dock, self.loss_dock):
+            view_menu.addAction(dock.toggleViewAction())
 
         help_menu = menu_bar.addMenu("&Help")
         help_menu.addAction(self.actions["shortcuts"])
@@ -224,7 +226,7 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Debugger")
         toolbar.setObjectName("debuggerToolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for name, *_ in DEBUG_ACTIONS:
             toolbar.addAction(self.actions[name])
         toolbar.addSeparator()
@@ -342,6 +344,8 @@ class MainWindow(QMainWindow):
 
     def _on_controller_running_changed(self, running: bool) -> None:
         self.actions["run"].setText("Pause" if running else "Run")
+        icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+        self.actions["run"].setIcon(self.style().standardIcon(icon))
         for name in ("step", "step_back", "next_iteration"):
             self.actions[name].setEnabled(not running)
 
@@ -403,8 +407,6 @@ class MainWindow(QMainWindow):
             action.setChecked(name == mode)
 
     def _on_new_triggered(self) -> None:
-        from gui.new_network_dialog import NewNetworkDialog
-
         self._new_dialog = NewNetworkDialog(self.controller, self)
         self._new_dialog.open()
 

@@ -10,17 +10,16 @@ hovers are hit-tested in pixels and reported through signals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
 from engine.symbols import display_symbol, format_number
 from gui import theme
+from gui.image_export import export_widget
 
 # Drawing budget. Above these a column shows an evenly spaced subset of its neurons and
 # the graph shows only the strongest edges, and a note under the graph lists what is left out.
@@ -308,19 +307,8 @@ class NetworkView(QWidget):
         self._render_selected_edge()
 
     def export_image(self, path) -> None:
-        """Write the graph with its legend to path: SVG for a .svg suffix, otherwise a raster image (PNG, JPEG).
-
-        NOTE: with pyqtgraph 0.14.0 and PySide6 6.11 the SVG exporter raises ValueError
-        while rewriting Qt's path data, so only raster formats work there.
-        """
-        path = Path(path)
-        if path.suffix.lower() == ".svg":
-            exporter = pg.exporters.SVGExporter(self._graphics.scene())
-        elif path.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp"):
-            exporter = pg.exporters.ImageExporter(self._graphics.scene())
-        else:
-            raise ValueError(f"cannot export the network as {path.suffix or 'a file without suffix'}: use .png or .svg")
-        exporter.export(str(path))
+        """Write the graph with its legend to path: SVG for a .svg suffix, otherwise a raster image (PNG, JPEG)."""
+        export_widget(self._graphics, path, "the network graph")
 
     # Read-back for the window and for tests
 

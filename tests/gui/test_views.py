@@ -518,10 +518,6 @@ def test_network_view_export_png(qtbot, tutorial, tmp_path):
         view.export_image(tmp_path / "network.gif")
 
 
-@pytest.mark.xfail(
-    raises=ValueError, strict=True,
-    reason="pyqtgraph 0.14.0's SVGExporter cannot parse the path data Qt 6.11 writes (ValueError while unpacking coordinates)",
-)
 def test_network_view_export_svg(qtbot, tutorial, tmp_path):
     view = shown(qtbot, NetworkView())
     view.set_network(tutorial.spec, tutorial.parameters)
