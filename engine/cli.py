@@ -11,10 +11,12 @@ import sys
 
 import numpy as np
 
+from engine.datasets import load_csv
 from engine.errors import GradstepError
 from engine.files import open_session, save_session
 from engine.gradcheck import gradient_check
 from engine.iteration import evaluate
+from engine.session import Session
 
 COMMANDS = ("run", "gradcheck")
 GRADCHECK_TOLERANCE = 1e-6
@@ -39,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--export", required=True, metavar="OUT.json", help="session file to write")
     run.add_argument("--trace", choices=("none", "last", "all"), default="last",
                      help="which iterations' steps the file keeps (default: last)")
+    run.add_argument("--data", metavar="DATA.csv",
+                     help="train on this CSV file instead of the file's own data (same network)")
+    run.add_argument("--target", action="append", metavar="COLUMN",
+                     help="a target column of --data, by header name or 0-based index; repeat for several "
+                          "(default: the last column)")
+    run.add_argument("--standardize", action="store_true", help="standardise the inputs of --data")
 
     check = commands.add_parser("gradcheck", help="compare analytic gradients with central differences")
     check.add_argument("path", help="a preset or session file (.json)")
@@ -72,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(arguments) -> int:
     session = open_session(arguments.path)
+    if arguments.data:
+        data = load_csv(arguments.data, _target_columns(arguments.target), standardize=arguments.standardize)
+        session = Session(session.spec, data, session.training, session.initial_parameters)
+    elif arguments.target or arguments.standardize:
+        raise UsageError("--target and --standardize need --data")
     result = session.run(arguments.iterations)
     save_session(session, arguments.export, arguments.trace)
 
@@ -85,6 +98,13 @@ def _run(arguments) -> int:
         print(f"stopped: {result.stop.message}")
     print(f"exported: {arguments.export}")
     return 0
+
+
+def _target_columns(names: list[str] | None) -> list[str | int]:
+    """Return the target columns: integers where the text is an index, names otherwise."""
+    if not names:
+        return [-1]
+    return [int(name) if name.lstrip("-").isdigit() else name for name in names]
 
 
 def _accuracy(session) -> float | None:
