@@ -15,7 +15,6 @@ from engine.datasets import load_csv
 from engine.errors import GradstepError
 from engine.files import open_session, save_session
 from engine.gradcheck import gradient_check
-from engine.iteration import evaluate
 from engine.session import Session
 
 COMMANDS = ("run", "gradcheck")
@@ -90,7 +89,7 @@ def _run(arguments) -> int:
 
     loss = session.history.loss[-1]
     line = f"iterations: {session.finished_iterations}  loss: {loss:.6g}"
-    accuracy = _accuracy(session)
+    accuracy = session.accuracy()
     if accuracy is not None:
         line += f"  training accuracy: {accuracy:.1%}"
     print(line)
@@ -105,15 +104,6 @@ def _target_columns(names: list[str] | None) -> list[str | int]:
     if not names:
         return [-1]
     return [int(name) if name.lstrip("-").isdigit() else name for name in names]
-
-
-def _accuracy(session) -> float | None:
-    """Return the share of samples whose largest output matches the target's class, for a classifier."""
-    if session.spec.layers[-1].activation != "softmax":
-        return None
-    with np.errstate(all="ignore"):
-        outputs = evaluate(session.spec, session.parameters, session.data.inputs)
-    return float(np.mean(outputs.argmax(axis=1) == session.data.targets.argmax(axis=1)))
 
 
 def _gradcheck(arguments) -> int:

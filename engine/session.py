@@ -160,6 +160,22 @@ class Session:
         """The learning rate of the next iteration to run."""
         return self.rates.at(self.finished_iterations + 1)
 
+    def accuracy(self) -> float | None:
+        """Return the share of all samples the current parameters classify correctly, or None.
+
+        Defined for a softmax output (largest output against the target's class) and for a
+        sigmoid output with binary cross-entropy (each output above 0.5 against each target).
+        """
+        output = self.spec.layers[-1].activation
+        if output != "softmax" and self.spec.loss != "binary_cross_entropy":
+            return None
+        with np.errstate(all="ignore"):
+            predicted = evaluate(self.spec, self._trainer.parameters, self.data.inputs)
+        targets = self.data.targets
+        if output == "softmax":
+            return float(np.mean(predicted.argmax(axis=1) == targets.argmax(axis=1)))
+        return float(np.mean((predicted > 0.5) == (targets > 0.5)))
+
     def batch(self, iteration: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (rows, inputs (m, n_in), targets (m, n_out)) of an iteration."""
         rows = self.batches.rows(iteration)

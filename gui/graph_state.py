@@ -79,3 +79,16 @@ def neuron_values(session, sample: int) -> tuple[dict[int, np.ndarray], dict[int
             values[layer] = z.value[sample]
     caption = "neurons show ∂L/∂z" if backward else "neurons show z, then a = f(z)"
     return values, pre_activations, caption
+
+
+def computed_losses(session) -> np.ndarray:
+    """Return the losses of the iterations whose loss step the cursor has passed.
+
+    ``history.loss[k]`` is the loss iteration k + 1 computes, known as soon as iteration k
+    finished; the window shows it only from that iteration's loss step on, so a user
+    stepping through never sees a number before the step that computes it.
+    """
+    iteration, step = session.cursor
+    loss_step = 2 * session.spec.depth + 1
+    shown = iteration if step >= loss_step else iteration - 1
+    return session.history.loss[:shown]

@@ -78,7 +78,6 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
         self._on_controller_session_changed()
-        self._on_controller_history_changed()
         self._on_controller_step_changed()
 
     # ------------------------------------------------------------------ construction
@@ -268,8 +267,10 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.position_label = QLabel()
         self.loss_label = QLabel()
+        self.accuracy_label = QLabel()
+        self.accuracy_label.setToolTip("Share of all training samples classified correctly by the current parameters")
         self.rate_label = QLabel()
-        for label in (self.position_label, self.loss_label, self.rate_label):
+        for label in (self.position_label, self.loss_label, self.accuracy_label, self.rate_label):
             label.setStyleSheet("padding: 0 8px;")
             bar.addPermanentWidget(label)
 
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
         controller = self.controller
         controller.session_changed.connect(self._on_controller_session_changed)
         controller.step_changed.connect(self._on_controller_step_changed)
-        controller.history_changed.connect(self._on_controller_history_changed)
+        # history_changed is always followed by step_changed, which redraws the loss plot too.
         controller.running_changed.connect(self._on_controller_running_changed)
         controller.message_posted.connect(self._on_controller_message_posted)
         controller.error_occurred.connect(self._on_controller_error_occurred)
@@ -307,6 +308,7 @@ class MainWindow(QMainWindow):
             self.step_panel.show_step(step, iteration, session.steps_per_iteration, self.controller.focus or None)
         self._render_graph(step)
         self._render_status()
+        self._render_loss_plot()
 
     def _render_graph(self, step) -> None:
         session = self.controller.session
@@ -330,16 +332,24 @@ class MainWindow(QMainWindow):
         step = session.current_step()
         phase = f" · {step.phase}" if step is not None else ""
         self.position_label.setText(f"Iteration {iteration} · step {index} of {session.steps_per_iteration}{phase}")
-        self.loss_label.setText(f"loss {format_number(session.history.loss[-1])}")
+        losses = graph_state.computed_losses(session)
+        if len(losses):
+            self.loss_label.setText(f"loss of iteration {len(losses)}: {format_number(losses[-1])}")
+        else:
+            self.loss_label.setText("loss: not computed yet")
+        accuracy = session.accuracy()
+        self.accuracy_label.setVisible(accuracy is not None)
+        if accuracy is not None:
+            self.accuracy_label.setText(f"training accuracy {accuracy:.1%}")
         self.rate_label.setText(f"α {session.learning_rate:g}")
         # Block the spin box while showing the session's rate, so this is not taken as a new rate.
         self.learning_rate_spin.blockSignals(True)
         self.learning_rate_spin.setValue(session.learning_rate)
         self.learning_rate_spin.blockSignals(False)
 
-    def _on_controller_history_changed(self) -> None:
+    def _render_loss_plot(self) -> None:
         session = self.controller.session
-        self.loss_plot.set_loss_history(session.history.loss)
+        self.loss_plot.set_loss_history(graph_state.computed_losses(session))
         self.loss_plot.set_current_iteration(session.cursor[0])
 
     def _on_controller_running_changed(self, running: bool) -> None:

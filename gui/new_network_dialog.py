@@ -86,6 +86,19 @@ MAX_HIDDEN_LAYERS = MAX_LAYERS - 1  # the output layer counts too
 MAX_SAMPLES = 100_000
 MAX_SEED = 2**31 - 1
 # The samples spin box shows this value as "4 exact corners" for XOR: load_builtin's samples=None.
+# What the dialog suggests when the user picks a built-in data set: hidden layers, initial
+# weights, standardised inputs and learning rate. Each trains to at least 95 % training
+# accuracy within 3,000 full-batch iterations from seeds 0 and 435 (checked by a test).
+SUGGESTED_SETUPS = {
+    "tutorial": ([(4, "relu")], "small", False, 0.1),
+    "xor": ([(4, "tanh")], "glorot", False, 0.5),
+    "circles": ([(8, "tanh")], "glorot", True, 0.3),
+    "spiral": ([(16, "tanh"), (16, "tanh")], "glorot", True, 0.3),
+    "gaussian": ([(4, "tanh")], "glorot", True, 0.3),
+    "moons": ([(8, "relu")], "he", True, 0.3),
+    "iris": ([(8, "relu")], "he", True, 0.1),
+}
+
 EXACT_XOR_VALUE = 3
 DEFAULT_NOISE = 0.1
 NEW_LAYER = (8, "relu")
@@ -875,6 +888,15 @@ class NewNetworkDialog(QDialog):
         elif self._samples_spin.value() == EXACT_XOR_VALUE:
             self._samples_spin.setValue(DEFAULT_SAMPLES)
         self._samples_spin.blockSignals(False)
+        suggestion = SUGGESTED_SETUPS.get(self._dataset_choice())
+        if suggestion is not None:
+            hidden, initialization, standardize, learning_rate = suggestion
+            self.set_hidden_layers(hidden)
+            self.set_training(learning_rate=learning_rate, initialization=initialization)
+            # Blocked so the data loads once, below, with the suggested standardisation.
+            self._standardize_check.blockSignals(True)
+            self._standardize_check.setChecked(standardize)
+            self._standardize_check.blockSignals(False)
         self._reload_data()
 
     def _on_data_field_changed(self, *_args) -> None:

@@ -86,8 +86,20 @@ def test_next_iteration_and_loss_plot(window):
     window.actions["next_iteration"].trigger()
     assert window.controller.session.cursor == (2, 19)
     x, y = window.loss_plot.curve().getData()
-    assert len(y) == 3
-    assert np.array_equal(y, window.controller.session.history.loss)
+    assert x.tolist() == [1, 2]
+    assert np.array_equal(y, window.controller.session.history.loss[:2])
+    assert window.loss_label.text() == f"loss of iteration 2: {format_number(y[-1])}"
+
+
+def test_loss_appears_at_the_loss_step(window):
+    for _ in range(4):
+        window.actions["step"].trigger()
+    assert window.loss_label.text() == "loss: not computed yet"
+    assert window.loss_plot.readout_text() == "no iterations yet"
+    window.actions["step"].trigger()
+    assert window.step_panel.step().symbol == "L"
+    assert window.loss_label.text() == "loss of iteration 1: 0.693404"
+    assert window.accuracy_label.text() == "training accuracy 50.0%"
 
 
 def test_run_and_pause(window, qtbot):
@@ -103,7 +115,8 @@ def test_run_and_pause(window, qtbot):
     assert window.actions["step"].isEnabled()
     finished = controller.session.finished_iterations
     x, y = window.loss_plot.curve().getData()
-    assert len(y) == finished + 1
+    assert len(y) == finished
+    assert window.loss_plot.readout_text().startswith(f"{finished} iterations")
 
 
 def test_run_stops_at_breakpoint_with_reason(window, qtbot):

@@ -12,7 +12,7 @@ from engine.datasets import load_builtin
 from engine.network import NetworkSpec, init_parameters
 from engine.session import Session, TrainingConfig
 from gui.controller import Controller
-from gui.new_network_dialog import NewNetworkDialog, describe_widths, parse_target_columns
+from gui.new_network_dialog import SUGGESTED_SETUPS, NewNetworkDialog, describe_widths, parse_target_columns
 
 TUTORIAL_NETWORK = {
     "inputs": 3,
@@ -218,7 +218,20 @@ def test_layer_buttons_add_and_remove_rows(dialog, qtbot):
 
 def test_generated_set_uses_sample_fields(dialog):
     dialog.set_dataset("moons")
-    assert dialog.preview_text() == "200 samples · 2 inputs · 2 outputs (upper, lower)"
+    assert dialog.preview_text() == "200 samples · 2 inputs · 2 outputs (upper, lower) · inputs standardised"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SUGGESTED_SETUPS))
+def test_suggested_setup_learns(controller, dialog, name):
+    """Picking a built-in data set suggests a network that reaches 95 % training accuracy."""
+    dialog.set_dataset(name)
+    dialog.set_training(seed=0)
+    assert dialog.create(), dialog.error_text()
+    session = controller.session
+    assert session.data.name == name
+    session.run(3000)
+    assert session.accuracy() >= 0.95, f"{name}: {session.accuracy():.1%} after 3,000 iterations"
 
 
 def test_batch_size_zero_means_full_batch(controller, dialog):
