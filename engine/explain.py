@@ -102,13 +102,16 @@ def _explain_softmax(step, index):
     k, i = index
     (source,) = step.operands
     z = step.operand(source)
-    shifted = z[k] - z[k].max()
+    largest = z[k].max()
+    shifted = z[k] - largest
     z_symbol = display_symbol(source)
-    expression = f"e^{z_symbol}{format_index(index)} / Σ_j e^{z_symbol}[{k},j]"
+    maximum = f"max_j {z_symbol}[{k},j]"
+    expression = f"e^({z_symbol}{format_index(index)} − {maximum}) / Σ_j e^({z_symbol}[{k},j] − {maximum})"
     exponentials = " + ".join(f"e^{format_factor(value)}" for value in shifted)
     numbers = f"e^{format_factor(shifted[i])} / ({exponentials})"
     factors = [Factor(f"{z_symbol}[{k},{j}]", float(z[k, j])) for j in range(z.shape[1])]
-    note = f"the row maximum {format_number(z[k].max())} is subtracted from every z before e^z"
+    note = (f"{maximum} = {format_number(largest)} is subtracted from every z before e^z, which leaves "
+            "the softmax unchanged and keeps e^z from overflowing")
     return _single(step, index, expression, numbers, factors, note)
 
 
@@ -200,13 +203,17 @@ def _explain_softmax_jacobian(step, index):
     symbol = display_symbol(a_key)
     a_i = Factor(f"{symbol}[{k},{i}]", float(a[k, i]))
     a_j = Factor(f"{symbol}[{k},{j}]", float(a[k, j]))
-    delta = 1 if i == j else 0
     element = f"∂{symbol}[{k},{i}]/∂z{step.layer}[{k},{j}]"
-    expression = f"{a_i.symbol}·(δ{i}{j} − {a_j.symbol})"
-    numbers = f"{format_factor(a_i.value)}·({delta} − {format_number(a_j.value)})"
+    if i == j:
+        expression = f"{a_i.symbol}·(1 − {a_i.symbol})"
+        numbers = f"{format_factor(a_i.value)}·(1 − {format_number(a_i.value)})"
+    else:
+        expression = f"−{a_i.symbol}·{a_j.symbol}"
+        numbers = f"−{format_factor(a_i.value)}·{format_factor(a_j.value)}"
     value = float(step.value[index])
     text = f"{element} = {expression} = {numbers} = {format_number(value)}"
-    return Explanation(element, value, expression, ((a_i, a_j),), text)
+    note = "the diagonal of diag(a) − a aᵀ is a·(1 − a); off the diagonal it is −a_i·a_j"
+    return Explanation(element, value, expression, ((a_i, a_j),), text, note)
 
 
 def _explain_chain_elementwise(step, index):

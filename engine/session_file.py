@@ -335,8 +335,14 @@ def write_atomic(path, text: str) -> None:
     path = Path(path)
     data = text.encode("utf-8")
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # O_EXCL: never write through a file or link that someone else put at that name.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a folder")
+    try:
+        # O_EXCL: never write through a file or link that someone else put at that name.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as error:
+        # The error names the temporary file; the user asked for path.
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)

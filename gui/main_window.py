@@ -55,6 +55,13 @@ DEBUG_ACTIONS = (
 )
 
 
+class CompactSpinBox(QDoubleSpinBox):
+    """A spin box that shows 0.1 rather than 0.100000, with up to its decimals when needed."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.{self.decimals()}g}" if value else "0"
+
+
 class MainWindow(QMainWindow):
     """Gradstep's window around one controller."""
 
@@ -240,7 +247,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.speed_combo)
 
         toolbar.addWidget(QLabel("  Learning rate α "))
-        self.learning_rate_spin = QDoubleSpinBox()
+        self.learning_rate_spin = CompactSpinBox()
         self.learning_rate_spin.setDecimals(6)
         self.learning_rate_spin.setRange(1e-6, 1000.0)
         self.learning_rate_spin.setSingleStep(0.01)
@@ -290,10 +297,10 @@ class MainWindow(QMainWindow):
 
     def _on_controller_session_changed(self) -> None:
         session = self.controller.session
+        self._banner.hide()
         self.network_view.set_network(session.spec, session.parameters)
         self._selected_edge = None
         self.chain_view.show_empty("Click an edge of the network to see the whole chain rule for its weight.")
-        self._banner.hide()
 
     def _on_controller_step_changed(self) -> None:
         session = self.controller.session
@@ -360,6 +367,8 @@ class MainWindow(QMainWindow):
             self.actions[name].setEnabled(not running)
 
     def _on_controller_message_posted(self, message: str) -> None:
+        # A message reports a later action that worked, so an older error no longer applies.
+        self._banner.hide()
         self.statusBar().showMessage(message, 8000)
 
     def _on_controller_error_occurred(self, message: str) -> None:

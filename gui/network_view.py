@@ -42,7 +42,7 @@ HIT_DISTANCE = 4.0  # pixels between the mouse and an edge that still count as "
 # Pixel margins around the columns: room for the headers above and the values beside.
 TOP_MARGIN = 58
 HEADER_LINE = 19
-BOTTOM_MARGIN = 14
+BOTTOM_MARGIN = 50  # the lowest neuron's radius and the value drawn under a hidden neuron
 SIDE_MARGIN = 36
 SIDE_MARGIN_WITH_VALUES = 96
 # Normalised vertical distance of neighbouring neurons is at most this, so a column of 2

@@ -16,13 +16,26 @@ from engine.files import open_session, tutorial_preset
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gradstep", description="Step through backpropagation one computation at a time.")
+    parser = argparse.ArgumentParser(
+        prog="gradstep",
+        description="Step through backpropagation one computation at a time.",
+        epilog="Headless commands: 'gradstep run FILE --iterations N --export OUT.json' trains and saves; "
+               "'gradstep gradcheck FILE' checks every gradient against central differences. "
+               "Add --help after a command for its options.",
+    )
     parser.add_argument("path", nargs="?", help="a session or preset file to open (default: the tutorial)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="save a picture of the window and exit")
     parser.add_argument("--steps", type=int, default=0, metavar="N", help="steps to take before the screenshot")
     parser.add_argument("--focus", metavar="I,J", help="element of the step to explain in the screenshot, e.g. 1,0")
     parser.add_argument("--size", default="1440x900", metavar="WxH", help="window size for the screenshot")
     return parser
+
+
+def _parse_focus(text: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        return None
 
 
 def run_window(argv: list[str]) -> int:
@@ -57,7 +70,16 @@ def run_window(argv: list[str]) -> int:
         for _ in range(arguments.steps):
             controller.step()
         if arguments.focus:
-            controller.set_focus(tuple(int(part) for part in arguments.focus.split(",")))
+            step = controller.session.current_step()
+            focus = _parse_focus(arguments.focus)
+            if step is None or focus is None or len(focus) != step.value.ndim or any(
+                    not 0 <= i < n for i, n in zip(focus, step.value.shape)):
+                shape = "no step" if step is None else f"shape {step.value.shape}"
+                print(f"gradstep: --focus {arguments.focus}: not an element of the step after "
+                      f"{arguments.steps} steps ({shape})", file=sys.stderr)
+                window.close()
+                return 2
+            controller.set_focus(focus)
         app.processEvents()
         saved = window.grab().save(arguments.screenshot)
         window.close()

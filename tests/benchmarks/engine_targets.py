@@ -1,0 +1,154 @@
+"""Targets that need no window: the fast path against references, tracing, and session files."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from statistics import median
+from pathlib import Path
+
+from cases import LEARNING_RATE, Case, PlainNumpy, TorchReference, check_agreement
+from measure import Goal, Row, calibrate_count, interleave, minor_faults, time_block
+
+from engine.files import open_session, save_session, tutorial_preset
+from engine.iteration import trace_iteration
+from engine.optimizers import FastTrainer
+
+# Iterations each side runs before the timed blocks, and that the agreement check compares.
+AGREEMENT_ITERATIONS = 5
+
+
+def _counted(step, count: int, faults: list[float]):
+    """Return a block runner for ``interleave`` that also records minor page faults per call."""
+    def run() -> float:
+        before = minor_faults()
+        elapsed = time_block(step, count)
+        faults.append((minor_faults() - before) / count)
+        return elapsed
+    return run
+
+
+def fast_vs_numpy(case: Case, settings) -> list[Row]:
+    """Speed of FastTrainer over the plain NumPy loop, and the page faults per iteration of both."""
+    inputs, targets = case.inputs, case.targets
+    trainer = FastTrainer(case.spec, case.parameters)
+    plain = PlainNumpy(case)
+    for _ in range(AGREEMENT_ITERATIONS):
+        trainer.iterate(inputs, targets, LEARNING_RATE)
+        plain.iterate(inputs, targets, LEARNING_RATE)
+    check_agreement(case, trainer.parameters, plain.parameters())
+
+    def fast_step():
+        trainer.iterate(inputs, targets, LEARNING_RATE)
+
+    def plain_step():
+        plain.iterate(inputs, targets, LEARNING_RATE)
+
+    count = calibrate_count(plain_step, settings.block_seconds)
+    faults = {"fast": [], "plain": []}
+    times = interleave({"fast": _counted(fast_step, count, faults["fast"]),
+                        "plain": _counted(plain_step, count, faults["plain"])}, settings.repeats)
+    ratios = [plain_time / fast_time for fast_time, plain_time in zip(times["fast"], times["plain"])]
+    fast_rate = count / median(times["fast"])
+    plain_rate = count / median(times["plain"])
+    rows = [Row("fast_vs_numpy", case.label, ratios, "x", Goal(">=", 0.9),
+                note=f"fast {fast_rate:,.0f} it/s, plain {plain_rate:,.0f} it/s, {count} iterations a block")]
+    if case.label == "784-128-10":
+        rows.append(Row("minor_faults", f"{case.label} fast", faults["fast"], "faults/iteration"))
+        rows.append(Row("minor_faults", f"{case.label} plain", faults["plain"], "faults/iteration",
+                        note="the plain loop, for comparison"))
+    return rows
+
+
+def blas_one_thread(case: Case, settings) -> Row:
+    """Speed of FastTrainer with BLAS limited to one thread over its speed with BLAS's default threads."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return Row("blas_one_thread", case.label, skipped="threadpoolctl is not installed")
+    inputs, targets = case.inputs, case.targets
+    trainer = FastTrainer(case.spec, case.parameters)
+
+    def step():
+        trainer.iterate(inputs, targets, LEARNING_RATE)
+
+    def one_thread_block() -> float:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return time_block(step, count)
+
+    count = calibrate_count(step, settings.block_seconds)
+    times = interleave({"default": lambda: time_block(step, count), "one": one_thread_block}, settings.repeats)
+    ratios = [default / one for default, one in zip(times["default"], times["one"])]
+    return Row("blas_one_thread", case.label, ratios, "x",
+               note="fast path with 1 BLAS thread / with the default thread count; above 1 means 1 thread is faster")
+
+
+def fast_vs_torch(case: Case, settings, torch) -> Row:
+    """Speed of FastTrainer over the same network trained with PyTorch on the CPU."""
+    inputs, targets = case.inputs, case.targets
+    trainer = FastTrainer(case.spec, case.parameters)
+    reference = TorchReference(case, torch)
+    for _ in range(AGREEMENT_ITERATIONS):
+        trainer.iterate(inputs, targets, LEARNING_RATE)
+        reference.iterate()
+    check_agreement(case, trainer.parameters, reference.parameters())
+
+    def fast_step():
+        trainer.iterate(inputs, targets, LEARNING_RATE)
+
+    count = calibrate_count(reference.iterate, settings.block_seconds)
+    times = interleave({"fast": lambda: time_block(fast_step, count),
+                        "torch": lambda: time_block(reference.iterate, count)}, settings.repeats)
+    ratios = [torch_time / fast_time for fast_time, torch_time in zip(times["fast"], times["torch"])]
+    torch_rate = count / median(times["torch"])
+    return Row("fast_vs_torch", case.label, ratios, "x", Goal(">=", 2.0),
+               note=f"torch {torch.__version__} {torch_rate:,.0f} it/s, {torch.get_num_threads()} threads")
+
+
+def traced_vs_numpy(case: Case, settings) -> Row:
+    """Time of one traced iteration over the time of one plain NumPy iteration."""
+    inputs, targets = case.inputs, case.targets
+    plain = PlainNumpy(case)
+
+    def traced_step():
+        trace_iteration(case.spec, case.parameters, inputs, targets, LEARNING_RATE)
+
+    def plain_step():
+        plain.iterate(inputs, targets, LEARNING_RATE)
+
+    traced_count = calibrate_count(traced_step, settings.block_seconds)
+    plain_count = calibrate_count(plain_step, settings.block_seconds)
+    times = interleave({"traced": lambda: time_block(traced_step, traced_count) / traced_count,
+                        "plain": lambda: time_block(plain_step, plain_count) / plain_count}, settings.repeats)
+    ratios = [traced / plain_time for traced, plain_time in zip(times["traced"], times["plain"])]
+    return Row("traced_vs_numpy", case.label, ratios, "x", Goal("<=", 1.5),
+               note=f"traced {median(times['traced']) * 1e6:,.0f} µs, plain {median(times['plain']) * 1e6:,.0f} µs")
+
+
+def session_io(settings) -> list[Row]:
+    """Export ("trace last") and import times of the tutorial session after ``settings.session_iterations``."""
+    session = open_session(tutorial_preset())
+    session.run(settings.session_iterations)
+    with tempfile.TemporaryDirectory(prefix="gradstep-benchmark-") as folder:
+        path = Path(folder) / "session.json"
+
+        def export() -> float:
+            started = time.perf_counter()
+            save_session(session, path, "last")
+            return time.perf_counter() - started
+
+        def import_() -> float:
+            started = time.perf_counter()
+            opened = open_session(path)
+            elapsed = time.perf_counter() - started
+            if opened.finished_iterations != session.finished_iterations:
+                raise AssertionError(f"the imported session has {opened.finished_iterations} finished iterations, "
+                                     f"expected {session.finished_iterations}")
+            return elapsed
+
+        times = interleave({"export": export, "import": import_}, settings.io_repeats)
+        size = path.stat().st_size
+    case = f"{settings.session_iterations:,} iterations"
+    note = f"3-4-2 tutorial, file {size / 1e6:.1f} MB"
+    return [Row("session_io", f"export {case}", times["export"], "s", Goal("<=", 1.0), note=note),
+            Row("session_io", f"import {case}", times["import"], "s", Goal("<=", 1.0), note=note)]
