@@ -80,6 +80,12 @@ class LossPlot(QWidget):
         self._values = np.asarray(values, dtype=np.float64).reshape(-1)
         iterations = np.arange(1, self._values.size + 1, dtype=np.float64)
         self._curve.setData(iterations, self._values)
+        if self._values.size < 2:
+            # Too few points for autorange to choose a width; show the first iterations.
+            self._plot.setXRange(0, max(10, (self._current or 0) + 1), padding=0)
+            self._plot.enableAutoRange(x=False)
+        else:
+            self._plot.enableAutoRange(x=True)
         self._render_cursor()
 
     def set_current_iteration(self, iteration: int | None) -> None:

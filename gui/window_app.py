@@ -1,8 +1,8 @@
 """Starting the window: command-line arguments, the QApplication, and ``--screenshot``.
 
 ``gradstep [PATH]`` opens the window on PATH or on the tutorial preset. With
-``--screenshot OUT.png [--steps N]`` it takes N steps, saves a picture of the window and
-exits, which the README's images and the smoke test use.
+``--screenshot OUT.png [--run K] [--steps N]`` it trains K iterations, takes N steps, saves a
+picture of the window and exits, which the README's images and the smoke test use.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("path", nargs="?", help="a session or preset file to open (default: the tutorial)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="save a picture of the window and exit")
+    parser.add_argument("--run", type=int, default=0, metavar="K", help="iterations to train before the steps")
     parser.add_argument("--steps", type=int, default=0, metavar="N", help="steps to take before the screenshot")
     parser.add_argument("--focus", metavar="I,J", help="element of the step to explain in the screenshot, e.g. 1,0")
     parser.add_argument("--size", default="1440x900", metavar="WxH", help="window size for the screenshot")
@@ -67,6 +68,8 @@ def run_window(argv: list[str]) -> int:
         width, height = (int(part) for part in arguments.size.lower().split("x"))
         window.resize(width, height)
         window.show()
+        if arguments.run > 0:
+            controller.session.run(arguments.run)
         for _ in range(arguments.steps):
             controller.step()
         if arguments.focus:
