@@ -85,7 +85,8 @@ def test_next_iteration_and_loss_plot(window):
     window.actions["next_iteration"].trigger()
     window.actions["next_iteration"].trigger()
     assert window.controller.session.cursor == (2, 19)
-    x, y = window.loss_plot.curve().getData()
+    curve = window.loss_plot.curve()
+    x, y = curve.xData, curve.yData  # the whole history, not the part clipped to the view
     assert x.tolist() == [1, 2]
     assert np.array_equal(y, window.controller.session.history.loss[:2])
     assert window.loss_label.text() == f"loss of iteration 2: {format_number(y[-1])}"
@@ -114,7 +115,8 @@ def test_run_and_pause(window, qtbot):
     assert window.actions["run"].text() == "Run"
     assert window.actions["step"].isEnabled()
     finished = controller.session.finished_iterations
-    x, y = window.loss_plot.curve().getData()
+    curve = window.loss_plot.curve()
+    x, y = curve.xData, curve.yData  # the whole history, not the part clipped to the view
     assert len(y) == finished
     assert window.loss_plot.readout_text().startswith(f"{finished} iterations")
 

@@ -40,7 +40,7 @@ def test_million_run_iterations_with_plot(qtbot):
 
     assert controller.session.finished_iterations == ITERATIONS
     assert len(controller.session.history.loss) == ITERATIONS + 1
-    x, y = plot.curve().getData()
+    x, y = plot.curve().xData, plot.curve().yData
     assert len(y) == ITERATIONS + 1
     # The history itself needs 24 MB (loss and one gradient norm a layer, float64), and
     # its arrays double when full, so 100 MB leaves room without hiding a leak per iteration.
