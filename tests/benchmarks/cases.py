@@ -1,6 +1,6 @@
 """The benchmark networks with their data, and the reference training loops the engine is compared to.
 
-``plain_iteration`` is gradient descent written the direct way with NumPy: every
+``PlainNumpy`` is gradient descent written the direct way with NumPy: every
 intermediate is a new array, with no work arrays reused. It does the same maths as the
 engine: forward pass, the loss from the logits (log-softmax or the stable binary
 cross-entropy), the fused output gradient (a − Y)/n, backpropagation and the SGD update.
@@ -167,8 +167,9 @@ def check_agreement(case: Case, trainer_parameters: dict, reference_parameters: 
 class TorchReference:
     """The same network in PyTorch (float64, CPU): nn.Linear layers, autograd and torch.optim.SGD.
 
-    NOTE: written on a machine without torch, so this class has never run. ``report.py``
-    imports torch only after every NumPy measurement, because importing it changes the heap.
+    NOTE: not yet run against an installed torch, so its agreement with FastTrainer is
+    unverified (``check_agreement`` raises if it disagrees). ``report.py`` imports torch only
+    after every NumPy measurement, because importing it changes the heap.
     """
 
     def __init__(self, case: Case, torch):

@@ -8,7 +8,7 @@ from statistics import median
 from pathlib import Path
 
 from cases import LEARNING_RATE, Case, PlainNumpy, TorchReference, check_agreement
-from measure import Goal, Row, calibrate_count, interleave, minor_faults, time_block
+from measure import Goal, Row, calibrate_count, count_text, interleave, minor_faults, time_block
 
 from engine.files import open_session, save_session, tutorial_preset
 from engine.iteration import trace_iteration
@@ -29,7 +29,7 @@ def _counted(step, count: int, faults: list[float]):
 
 
 def fast_vs_numpy(case: Case, settings) -> list[Row]:
-    """Speed of FastTrainer over the plain NumPy loop, and the page faults per iteration of both."""
+    """Measure FastTrainer's speed over the plain NumPy loop's, and the minor page faults per iteration of both."""
     inputs, targets = case.inputs, case.targets
     trainer = FastTrainer(case.spec, case.parameters)
     plain = PlainNumpy(case)
@@ -52,7 +52,7 @@ def fast_vs_numpy(case: Case, settings) -> list[Row]:
     fast_rate = count / median(times["fast"])
     plain_rate = count / median(times["plain"])
     rows = [Row("fast_vs_numpy", case.label, ratios, "x", Goal(">=", 0.9),
-                note=f"fast {fast_rate:,.0f} it/s, plain {plain_rate:,.0f} it/s, {count} iterations a block")]
+                note=f"fast {fast_rate:,.0f} it/s, plain {plain_rate:,.0f} it/s, blocks of {count_text(count, 'iteration')}")]
     if case.label == "784-128-10":
         rows.append(Row("minor_faults", f"{case.label} fast", faults["fast"], "faults/iteration"))
         rows.append(Row("minor_faults", f"{case.label} plain", faults["plain"], "faults/iteration",
@@ -61,7 +61,7 @@ def fast_vs_numpy(case: Case, settings) -> list[Row]:
 
 
 def blas_one_thread(case: Case, settings) -> Row:
-    """Speed of FastTrainer with BLAS limited to one thread over its speed with BLAS's default threads."""
+    """Measure FastTrainer's speed with BLAS limited to one thread over its speed with BLAS's default thread count."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -84,7 +84,7 @@ def blas_one_thread(case: Case, settings) -> Row:
 
 
 def fast_vs_torch(case: Case, settings, torch) -> Row:
-    """Speed of FastTrainer over the same network trained with PyTorch on the CPU."""
+    """Measure FastTrainer's speed over PyTorch's on the CPU, training the same network from the same parameters."""
     inputs, targets = case.inputs, case.targets
     trainer = FastTrainer(case.spec, case.parameters)
     reference = TorchReference(case, torch)
@@ -106,7 +106,7 @@ def fast_vs_torch(case: Case, settings, torch) -> Row:
 
 
 def traced_vs_numpy(case: Case, settings) -> Row:
-    """Time of one traced iteration over the time of one plain NumPy iteration."""
+    """Measure the time of one traced iteration over the time of one plain NumPy iteration."""
     inputs, targets = case.inputs, case.targets
     plain = PlainNumpy(case)
 
@@ -126,7 +126,7 @@ def traced_vs_numpy(case: Case, settings) -> Row:
 
 
 def session_io(settings) -> list[Row]:
-    """Export ("trace last") and import times of the tutorial session after ``settings.session_iterations``."""
+    """Time the export ("trace last") and the import of the tutorial session after ``settings.session_iterations``."""
     session = open_session(tutorial_preset())
     session.run(settings.session_iterations)
     with tempfile.TemporaryDirectory(prefix="gradstep-benchmark-") as folder:

@@ -39,8 +39,9 @@ class Row:
     unit: str = ""
     goal: Goal | None = None
     note: str = ""
-    skipped: str = ""  # why the target was not measured; empty when it was
-    error: str = ""  # the exception that stopped the measurement; empty when there was none
+    skipped: str = ""  # why the target was not measured, or empty
+    error: str = ""  # the exception that stopped the measurement, or empty
+    complete: bool = True  # False when a time limit stopped the measurement before its full length
 
     def verdict(self, quick: bool) -> str:
         if self.error:
@@ -51,6 +52,8 @@ class Row:
             return "info"
         if quick:
             return "quick"
+        if not self.complete:
+            return "INCOMPLETE"
         return "PASS" if self.goal.is_met(statistics.median(self.values)) else "FAIL"
 
     def measured_text(self) -> str:
@@ -72,6 +75,11 @@ def format_value(value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def count_text(count: int, noun: str) -> str:
+    """Return "1 run", "3 runs": count with thousands separators and the noun in singular or plural."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _unit_suffix(unit: str) -> str:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cases import Case, tutorial_case
-from measure import Goal, Row, interleave, resident_bytes
+from measure import Goal, Row, count_text, interleave, resident_bytes
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
@@ -31,7 +31,7 @@ def application() -> QApplication:
 
 @contextmanager
 def shown_window(session):
-    """Yield (controller, window) for a session, shown with fresh settings; close and delete it afterwards."""
+    """Yield (controller, window) for a session, shown with fresh settings, then close and delete the window."""
     app = application()
     with tempfile.TemporaryDirectory(prefix="gradstep-benchmark-") as folder:
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
@@ -49,7 +49,7 @@ def shown_window(session):
 
 
 class PaintCounter(QObject):
-    """Counts the paint events of the widget it is installed on."""
+    """Counter of the paint events of the widget it is installed on."""
 
     def __init__(self, widget):
         super().__init__()
@@ -92,13 +92,14 @@ def step_frame(cases: list[Case], settings) -> list[Row]:
         for case, goal in zip(cases, (16.0, 50.0)):
             milliseconds = [seconds * 1000 for seconds in times[case.label]]
             rows.append(Row("step_frame", case.label, milliseconds, "ms", Goal("<=", goal, "ms"),
-                            note=f"{settings.warmup_steps} untimed steps, then {len(milliseconds)} timed steps "
-                                 f"({first[0].session.steps_per_iteration} steps an iteration)"))
+                            note=f"{count_text(len(milliseconds), 'timed step')} after {settings.warmup_steps} untimed, "
+                                 f"alternating between the two windows; an iteration has "
+                                 f"{first[0].session.steps_per_iteration} steps"))
     return rows
 
 
 def run_throughput(settings) -> list[Row]:
-    """Iterations and loss-plot repaints per second while Run trains the tutorial network."""
+    """Measure iterations and loss-plot repaints per second while Run trains the tutorial network."""
     app = application()
     rates, frame_rates = [], []
     for _ in range(settings.run_repeats):
@@ -116,13 +117,17 @@ def run_throughput(settings) -> list[Row]:
             rates.append((controller.session.finished_iterations - before) / elapsed)
             frame_rates.append((counter.count - painted) / elapsed)
             app.processEvents()
-    note = f"{settings.run_repeats} runs of {settings.run_seconds:g} s"
+    note = f"{count_text(settings.run_repeats, 'run')} of {settings.run_seconds:g} s"
     return [Row("run_throughput", "3-4-2 iterations", rates, "it/s", Goal(">=", 5000, "it/s"), note=note),
             Row("run_throughput", "3-4-2 loss plot", frame_rates, "frames/s", Goal(">=", 20, "frames/s"), note=note)]
 
 
 def run_memory(settings) -> Row:
-    """Resident memory growth while Run's frames train the tutorial network for ``settings.memory_iterations``."""
+    """Measure resident memory growth while Run's frames train the tutorial network for ``settings.memory_iterations``.
+
+    The loop also stops after ``settings.memory_seconds`` unless that is None. The row then
+    reports the growth over the iterations reached and is marked incomplete.
+    """
     app = application()
     with shown_window(tutorial_case().session()) as (controller, window):
         counter = PaintCounter(_loss_plot_viewport(window))
@@ -134,7 +139,10 @@ def run_memory(settings) -> Row:
         before = peak = resident_bytes()
         started = time.perf_counter()
         frames = 0
+        deadline = None if settings.memory_seconds is None else started + settings.memory_seconds
         while session.finished_iterations - start < settings.memory_iterations:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             controller.run_frame()
             app.processEvents()
             frames += 1
@@ -142,7 +150,11 @@ def run_memory(settings) -> Row:
         elapsed = time.perf_counter() - started
         growth = resident_bytes() - before
         done = session.finished_iterations - start
+    complete = done >= settings.memory_iterations
     note = (f"one run: {done:,} iterations in {elapsed:.0f} s ({done / elapsed:,.0f} it/s), {frames:,} frames, "
             f"{counter.count:,} loss-plot repaints, peak growth {(peak - before) / MEGABYTE:.1f} MB")
+    if not complete:
+        note += (f"; stopped at the {settings.memory_seconds:g} s limit before {settings.memory_iterations:,} "
+                 "iterations (--memory-seconds 0 removes the limit)")
     return Row("run_memory", f"3-4-2 {settings.memory_iterations:,} iterations", [growth / MEGABYTE], "MB",
-               Goal("<=", 100, "MB"), note=note)
+               Goal("<=", 100, "MB"), note=note, complete=complete)
