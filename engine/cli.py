@@ -7,18 +7,25 @@ imports Qt, so these commands work on a machine with no display.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from engine.datasets import load_csv
-from engine.errors import GradstepError
+from engine.errors import GradstepError, one_line
 from engine.files import open_session, save_session
 from engine.gradcheck import gradient_check
-from engine.session import Session
+from engine.session import MAX_TRACED_ITERATIONS, Session
 
 COMMANDS = ("run", "gradcheck")
 GRADCHECK_TOLERANCE = 1e-6
+# One command trains at most this many iterations: its history (and the file it writes with
+# --trace none, about 75 bytes an iteration) stays well below the 200 MiB file limit.
+MAX_RUN_ITERATIONS = 2_000_000
+# The gradient check runs four forward passes per parameter, so it is refused above this.
+MAX_GRADCHECK_PARAMETERS = 20_000
 
 
 class UsageError(Exception):
@@ -69,21 +76,37 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "run":
             return _run(arguments)
         return _gradcheck(arguments)
-    except UsageError as error:
-        print(f"gradstep: {error}", file=sys.stderr)
+    except (UsageError, GradstepError, OSError) as error:
+        print(f"gradstep: {one_line(error)}", file=sys.stderr)
         return 2
-    except (GradstepError, OSError) as error:
-        print(f"gradstep: {error}", file=sys.stderr)
+    except MemoryError:
+        print("gradstep: out of memory; use a smaller file, network or batch", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("gradstep: interrupted; nothing was written", file=sys.stderr)
+        return 130
 
 
 def _run(arguments) -> int:
+    if arguments.iterations > MAX_RUN_ITERATIONS:
+        raise UsageError(f"--iterations: {arguments.iterations} is above the limit of {MAX_RUN_ITERATIONS:,} "
+                         "for one command; continue from the exported file")
+    if not Path(arguments.export).name or Path(arguments.export).is_dir():
+        raise UsageError(f"--export: expected a file name, got {arguments.export!r}")
+    if (arguments.target or arguments.standardize) and not arguments.data:
+        raise UsageError("--target and --standardize need --data")
     session = open_session(arguments.path)
     if arguments.data:
         data = load_csv(arguments.data, _target_columns(arguments.target), standardize=arguments.standardize)
-        session = Session(session.spec, data, session.training, session.initial_parameters)
-    elif arguments.target or arguments.standardize:
-        raise UsageError("--target and --standardize need --data")
+        try:
+            session = Session(session.spec, data, session.training, session.initial_parameters)
+        except GradstepError as error:
+            raise UsageError(f"{Path(arguments.data).name} does not fit the network of "
+                             f"{Path(arguments.path).name}: {error}") from None
+    last = session.finished_iterations + arguments.iterations + 1
+    if arguments.trace == "all" and last > MAX_TRACED_ITERATIONS:
+        raise UsageError(f"--trace all: {last:,} iterations is above the limit of {MAX_TRACED_ITERATIONS:,}; "
+                         "use --trace last or none")
     result = session.run(arguments.iterations)
     save_session(session, arguments.export, arguments.trace)
 
@@ -103,17 +126,30 @@ def _target_columns(names: list[str] | None) -> list[str | int]:
     """Return the target columns: integers where the text is an index, names otherwise."""
     if not names:
         return [-1]
-    return [int(name) if name.lstrip("-").isdigit() else name for name in names]
+    columns: list[str | int] = []
+    for name in names:
+        try:
+            columns.append(int(name))
+        except ValueError:
+            columns.append(name)
+    return columns
 
 
 def _gradcheck(arguments) -> int:
     session = open_session(arguments.path)
+    count = session.spec.parameter_count()
+    if count > MAX_GRADCHECK_PARAMETERS:
+        raise UsageError(f"gradcheck: the network has {count:,} parameters, above the limit of "
+                         f"{MAX_GRADCHECK_PARAMETERS:,} (each needs four forward passes)")
     _, inputs, targets = session.batch(session.finished_iterations + 1)
     with np.errstate(all="ignore"):
         errors = gradient_check(session.spec, session.parameters, inputs, targets)
-    worst = max(errors.values())
     for name, error in errors.items():
         print(f"{name}: worst relative error {error:.3e}")
+    if not all(math.isfinite(error) for error in errors.values()):
+        print("FAILED: the loss or a gradient is not finite at these parameters, so they can't be compared")
+        return 1
+    worst = max(errors.values())
     passed = worst <= GRADCHECK_TOLERANCE
     print(f"{'passed' if passed else 'FAILED'}: tolerance {GRADCHECK_TOLERANCE:g}")
     return 0 if passed else 1

@@ -30,6 +30,8 @@ BUILTIN_NAMES: tuple[str, ...] = (
 )
 
 DEFAULT_SAMPLES = 200
+# One-hot targets take samples × classes numbers, so a column of unique labels is refused.
+MAX_CLASSES = 1000
 SPIRAL_CLASSES = 3
 SPIRAL_TURN = 4.0  # radians an arm turns from the centre to radius 1
 CIRCLES_INNER_RADIUS = 0.5
@@ -141,8 +143,13 @@ def standardize(inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     so nothing divides by zero.
     """
     inputs = _frozen_matrix(inputs, "inputs")
-    mean = inputs.mean(axis=0)
-    std = inputs.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        mean = inputs.mean(axis=0)
+        std = inputs.std(axis=0)
+    bad = np.flatnonzero(~np.isfinite(mean) | ~np.isfinite(std))
+    if bad.size:
+        raise DataError(f"inputs column {bad[0]}: values too large to standardise (their mean or spread "
+                        "overflows float64); rescale the column first")
 
     # Test constancy with max == min: the computed std of a constant column can be a
     # rounding residue like 1e-17 instead of 0, and dividing by it would blow up.
@@ -150,7 +157,13 @@ def standardize(inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mean[constant] = inputs[0, constant]
     std[constant] = 1.0
 
-    return (inputs - mean) / std, mean, std
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        standardized = (inputs - mean) / std
+    bad = np.flatnonzero(~np.isfinite(standardized).all(axis=0))
+    if bad.size:
+        raise DataError(f"inputs column {bad[0]}: its spread is too small to standardise "
+                        f"(standard deviation {std[bad[0]]:.3g}); rescale the column first")
+    return standardized, mean, std
 
 
 def _with_standardization(dataset: Dataset) -> Dataset:
@@ -619,6 +632,11 @@ def _one_hot(texts: list[str], label: str, file_name: str) -> tuple[np.ndarray, 
         class_of = {name: k for k, name in enumerate(class_names)}
         labels = [class_of[text] for text in texts]
 
+    if len(class_names) > MAX_CLASSES:
+        raise DataError(
+            f"{file_name} {label}: {len(class_names):,} different classes, above the limit of {MAX_CLASSES:,}; "
+            "is this column a number rather than a class label?"
+        )
     if len(class_names) < 2:
         raise DataError(
             f'{file_name} {label}: every row has the class "{class_names[0]}", '

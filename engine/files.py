@@ -32,4 +32,6 @@ def open_session(path) -> Session:
 
 def save_session(session: Session, path, trace: str = "last") -> None:
     """Write session to path atomically; an existing file stays intact when writing fails."""
-    session_file.write_atomic(path, session_file.dumps(session.to_document(trace)))
+    text = session_file.dumps(session.to_document(trace))
+    session_file.check_size(text)
+    session_file.write_atomic(path, text)

@@ -68,11 +68,16 @@ class NetworkSpec:
         return sum(int(np.prod(shape)) for shape in self.parameter_shapes().values())
 
     def estimated_bytes(self, batch_size: int) -> int:
-        """Estimate the memory training needs: parameters ×4 (values, gradients, two optimizer slots)
-        plus about eight work arrays per layer for a batch."""
+        """Estimate the memory a session needs: 16 copies of the parameters, plus about eight
+        work arrays per layer for a batch.
+
+        The copies are the current, initial and traced parameters, gradients, update buffers
+        and at least eight rewind checkpoints. A 7000-7000-2 network peaked at 5.9 GiB after
+        20 iterations and 19 steps (Linux, NumPy 2.4); this estimates 5.8 GiB.
+        """
         activations = batch_size * sum(self.widths)
         softmax_jacobian = batch_size * self.outputs**2 if self.layers[-1].activation == "softmax" else 0
-        return 8 * (4 * self.parameter_count() + 8 * activations + softmax_jacobian)
+        return 8 * (16 * self.parameter_count() + 8 * activations + softmax_jacobian)
 
     def to_dict(self) -> dict:
         return {

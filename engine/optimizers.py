@@ -8,12 +8,32 @@ much as the arithmetic. Tests check that its parameters stay bit-identical to th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from engine.iteration import Workspace, _output_chain
 from engine.network import NetworkSpec
 
 OPTIMIZERS = ("sgd",)
+
+
+def frobenius_norm(array: np.ndarray) -> float:
+    """Return ‖array‖ without overflow: inf only when the norm itself exceeds the float64 range.
+
+    The fast sqrt(Σ x²) overflows once elements pass about 1e154; then the sum is taken
+    again of (x / max|x|)², which cannot overflow.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = math.sqrt(np.vdot(array, array))
+    if math.isfinite(norm):
+        return norm
+    largest = float(np.max(np.abs(array))) if array.size else 0.0
+    if not math.isfinite(largest):
+        return largest  # NaN or inf inside the array
+    scaled = array / largest
+    with np.errstate(over="ignore"):
+        return largest * math.sqrt(np.vdot(scaled, scaled))
 
 
 class FastTrainer:
@@ -87,7 +107,7 @@ class FastTrainer:
         """Return the Frobenius norm of ∂L/∂W of every layer (depth,) from the last iteration."""
         if self._last is None:
             raise RuntimeError("gradient_norms needs a finished iteration")
-        return np.array([np.sqrt(np.vdot(layer.dW, layer.dW)) for layer in self._last.layers])
+        return np.array([frobenius_norm(layer.dW) for layer in self._last.layers])
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Return read-only copies of the current parameters."""

@@ -29,7 +29,7 @@ from engine.network import (
     check_targets,
     init_parameters,
 )
-from engine.optimizers import OPTIMIZERS, FastTrainer
+from engine.optimizers import OPTIMIZERS, FastTrainer, frobenius_norm
 from engine.schedule import BatchSchedule, LearningRateSchedule
 
 # Exporting every iteration's steps is refused beyond this many iterations: the file would
@@ -88,8 +88,13 @@ def check_learning_rate(value, field: str = "training.learning_rate") -> float:
     """Return value as a float, or raise ``SpecError`` unless it is a finite number above 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise SpecError(f"{field}: expected a positive finite number, got {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise SpecError(f"{field}: expected a positive finite number, got {float(value)!r}")
+    try:
+        valid = math.isfinite(value) and value > 0
+    except OverflowError:  # an integer beyond the float64 range
+        valid = False
+    if not valid:
+        shown = f"an integer of {len(str(value))} digits" if isinstance(value, int) and abs(value) > 1e300 else repr(float(value))
+        raise SpecError(f"{field}: expected a positive finite number, got {shown}")
     return float(value)
 
 
@@ -290,7 +295,7 @@ class Session:
     def _finish_traced_iteration(self) -> None:
         trace = self.current_trace()
         self._trainer = FastTrainer(self.spec, trace.parameters)
-        norms = [np.linalg.norm(trace.gradients[f"W{layer}"]) for layer in range(1, self.spec.depth + 1)]
+        norms = [frobenius_norm(trace.gradients[f"W{layer}"]) for layer in range(1, self.spec.depth + 1)]
         self._record_finished(norms)
 
     def _unfinish_traced_iteration(self) -> None:

@@ -13,6 +13,7 @@ with ``repr`` precision, so export → import → export is byte-identical.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -259,6 +260,16 @@ def _encode_array(array: np.ndarray):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
+def check_size(text: str) -> None:
+    """Raise ``SessionFileError`` when text would make a file that ``read`` refuses as too large."""
+    size = len(text.encode("utf-8")) if len(text) * 4 > MAX_FILE_BYTES else len(text)
+    if size > MAX_FILE_BYTES:
+        raise SessionFileError(
+            f"the session would be a file of {size:,} bytes, above the limit of {MAX_FILE_BYTES:,} bytes "
+            "that Gradstep can open; save it with fewer traced steps (trace last or none)"
+        )
+
+
 def dumps(document: dict) -> str:
     """Return the strict JSON text of document, ending with a newline.
 
@@ -330,18 +341,24 @@ def write_atomic(path, text: str) -> None:
 
     The temporary file is flushed and fsynced before ``os.replace``, so path contains
     either its old bytes or all the new ones. On any failure the temporary file is
-    removed and the error re-raised. A file that already exists keeps its permission bits.
+    removed and an ``OSError`` naming path is raised. A file that already exists keeps its
+    permission bits; a symbolic link is followed, so the file it points to is replaced;
+    anything else that is not a regular file (a folder, a device, a pipe) is refused.
     """
     path = Path(path)
+    if not path.name or path.name in (".", ".."):
+        raise IsADirectoryError(errno.EISDIR, f"cannot write {str(path)!r}: expected a file name")
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EINVAL, f"cannot write {path}: it is a folder or a special file, not a regular file")
     data = text.encode("utf-8")
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot write {path}: it is a folder")
+    # A short name, so a long but valid target name still leaves room for it.
+    temporary = path.with_name(f".gradstep-{secrets.token_hex(6)}.tmp")
     try:
         # O_EXCL: never write through a file or link that someone else put at that name.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as error:
-        # The error names the temporary file; the user asked for path.
         raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(descriptor, "wb") as stream:
@@ -353,11 +370,13 @@ def write_atomic(path, text: str) -> None:
         except FileNotFoundError:
             pass
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError):
+            raise type(error)(error.errno, f"cannot write {path}: {error.strerror or error}") from None
         raise
     _fsync_directory(path.parent)
 

@@ -83,7 +83,9 @@ class Step:
         """Explain one element of ``value`` with numbers; index defaults to the first element."""
         from engine.explain import explain_step
 
-        return explain_step(self, index)
+        # A diverged step holds inf or NaN; its explanation shows them instead of warning.
+        with np.errstate(all="ignore"):
+            return explain_step(self, index)
 
     def to_dict(self) -> dict:
         """Return the fields a session file stores for this step (the value stays a NumPy array)."""

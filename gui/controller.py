@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.breakpoints import GradientNormBreakpoint
-from engine.errors import GradstepError
+from engine.errors import GradstepError, one_line
 from engine.files import open_session, save_session
 from engine.session import Session
 from engine.session_file import write_atomic
@@ -86,7 +86,7 @@ class Controller(QObject):
                 action()
         except (GradstepError, ValueError) as error:
             log.warning("%s failed: %s", name, error)
-            self.error_occurred.emit(f"{name} failed: {error}")
+            self.error_occurred.emit(one_line(f"{name} failed: {error}"))
             return False
         self._reset_focus()
         if len(self.session.history) != before or name in ("Reset", "Go to"):
@@ -129,6 +129,9 @@ class Controller(QObject):
 
     def set_speed(self, speed: int | None) -> None:
         """Set Run's speed in iterations per second (None: as fast as possible)."""
+        if speed is not None and (isinstance(speed, bool) or not isinstance(speed, int) or speed < 1):
+            self.error_occurred.emit(f"Speed: expected a positive number of iterations a second, got {speed!r}")
+            return
         self.speed = speed
         if self.running:
             self._timer.setInterval(self._interval())
@@ -178,13 +181,16 @@ class Controller(QObject):
         try:
             start = self.session.set_learning_rate(rate)
         except GradstepError as error:
-            self.error_occurred.emit(str(error))
+            self.error_occurred.emit(one_line(error))
             return False
         self.message_posted.emit(f"Learning rate {rate:g} from iteration {start}")
         self.step_changed.emit()
         return True
 
     def set_sample(self, sample: int) -> None:
+        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
+            self.error_occurred.emit(f"Sample: expected an integer, got {sample!r}")
+            return
         rows = len(self.session.batch(self.session.cursor[0])[0])
         sample = min(max(0, int(sample)), rows - 1)
         if sample == self.sample:
@@ -197,6 +203,8 @@ class Controller(QObject):
     def set_focus(self, index: tuple) -> None:
         step = self.session.current_step()
         if step is None:
+            return
+        if not isinstance(index, tuple) or not all(isinstance(i, (int, np.integer)) for i in index):
             return
         index = tuple(int(i) for i in index)
         if len(index) != step.value.ndim or any(not 0 <= i < n for i, n in zip(index, step.value.shape)):
@@ -282,11 +290,14 @@ class Controller(QObject):
 
     def open_file(self, path: str) -> bool:
         """Open a session or preset; on failure report it and keep the current session."""
+        if not isinstance(path, (str, Path)) or not str(path):
+            self.error_occurred.emit(f"Could not open {path!r}: expected a file path")
+            return False
         try:
             session = open_session(path)
         except (GradstepError, OSError) as error:
             log.warning("open %s failed: %s", path, error)
-            self.error_occurred.emit(f"Could not open {Path(path).name}: {error}")
+            self.error_occurred.emit(one_line(f"Could not open {Path(path).name}: {error}"))
             return False
         self.replace_session(session, str(path))
         self.message_posted.emit(f"Opened {Path(path).name}")
@@ -299,7 +310,7 @@ class Controller(QObject):
             save_session(self.session, path, trace)
         except (GradstepError, OSError, ValueError) as error:
             log.warning("save %s failed: %s", path, error)
-            self.error_occurred.emit(f"Could not save {Path(path).name}: {error}")
+            self.error_occurred.emit(one_line(f"Could not save {Path(path).name or path!r}: {error}"))
             return False
         self.path = str(path)
         self.file_changed.emit(self.path)
@@ -316,7 +327,7 @@ class Controller(QObject):
             writer.writerow([index, text, repr(self.session.rates.at(index + 1))])
         try:
             write_atomic(path, "".join(lines))
-        except OSError as error:
+        except (OSError, ValueError) as error:
             self.error_occurred.emit(f"Could not export {Path(path).name}: {error}")
             return False
         self.message_posted.emit(f"Exported the loss history to {Path(path).name}")

@@ -58,7 +58,8 @@ def symmetric_positions(values: np.ndarray, limit: float) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if not limit > 0 or not math.isfinite(limit):
         return np.full(values.shape, 0.5)
-    positions = 0.5 + 0.5 * np.clip(values / limit, -1.0, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # |value| / tiny limit may overflow to ±inf; clip takes it
+        positions = 0.5 + 0.5 * np.clip(values / limit, -1.0, 1.0)
     return np.where(np.isnan(positions), 0.5, positions)
 
 
@@ -83,13 +84,18 @@ def readable_text_colour(background: QColor) -> QColor:
     return QColor("#ffffff") if luminance < 0.5 else TEXT
 
 
+# Colour scales stop here: pyqtgraph's axes compute the span 2·limit and tick positions, which
+# overflow float64 (and crash the colour bar's axis) for limits near 1e308.
+MAX_COLOUR_LIMIT = 1e300
+
+
 def finite_limit(values: np.ndarray) -> float:
-    """Return the largest finite |value| of values, or 0 when there is none."""
+    """Return the largest finite |value| of values (at most MAX_COLOUR_LIMIT), or 0 when there is none."""
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0
-    return float(np.max(np.abs(finite)))
+    return min(float(np.max(np.abs(finite))), MAX_COLOUR_LIMIT)
 
 
 def _font(families: tuple[str, ...], point_size: float, weight: QFont.Weight) -> QFont:

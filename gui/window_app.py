@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from engine.errors import GradstepError
@@ -32,6 +33,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse_size(text: str) -> tuple[int, int] | None:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        return None
+    if not (320 <= width <= 8000 and 240 <= height <= 8000):
+        return None
+    return width, height
+
+
+def _no_display() -> bool:
+    """Return True on Linux when Qt would find no screen to open a window on."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _parse_focus(text: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(part) for part in text.split(","))
@@ -41,7 +59,17 @@ def _parse_focus(text: str) -> tuple[int, ...] | None:
 
 def run_window(argv: list[str]) -> int:
     """Open the window (or take a screenshot) and return the exit status."""
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    size = _parse_size(arguments.size)
+    if size is None:
+        parser.error(f"--size: expected WIDTHxHEIGHT between 320x240 and 8000x8000, got {arguments.size!r}")
+    if arguments.run < 0 or arguments.steps < 0:
+        parser.error("--run and --steps: expected non-negative integers")
+    if not arguments.screenshot and _no_display():
+        print("gradstep: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set); run it in a desktop "
+              "session, under xvfb-run, or use the headless commands (gradstep --help)", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     path = arguments.path or str(tutorial_preset())
     try:
@@ -65,8 +93,7 @@ def run_window(argv: list[str]) -> int:
         settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Gradstep", "screenshot")
         settings.clear()
         window = MainWindow(controller, settings)
-        width, height = (int(part) for part in arguments.size.lower().split("x"))
-        window.resize(width, height)
+        window.resize(*size)
         window.show()
         if arguments.run > 0:
             controller.session.run(arguments.run)

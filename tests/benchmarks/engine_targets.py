@@ -60,27 +60,50 @@ def fast_vs_numpy(case: Case, settings) -> list[Row]:
     return rows
 
 
-def blas_one_thread(case: Case, settings) -> Row:
-    """Measure FastTrainer's speed with BLAS limited to one thread over its speed with BLAS's default thread count."""
+def one_blas_thread(case: Case, settings) -> list[Row]:
+    """Measure FastTrainer with BLAS limited to one thread, against its default thread count and the plain loop.
+
+    The plain loop runs with one BLAS thread too, so that ratio shows what reusing work
+    arrays gains when BLAS threads do not wait for each other.
+    """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        return Row("blas_one_thread", case.label, skipped="threadpoolctl is not installed")
+        return [Row("blas_one_thread", case.label, skipped="threadpoolctl is not installed")]
     inputs, targets = case.inputs, case.targets
     trainer = FastTrainer(case.spec, case.parameters)
+    plain = PlainNumpy(case)
 
-    def step():
+    def fast_step():
         trainer.iterate(inputs, targets, LEARNING_RATE)
 
-    def one_thread_block() -> float:
-        with threadpool_limits(limits=1, user_api="blas"):
-            return time_block(step, count)
+    def plain_step():
+        plain.iterate(inputs, targets, LEARNING_RATE)
 
-    count = calibrate_count(step, settings.block_seconds)
-    times = interleave({"default": lambda: time_block(step, count), "one": one_thread_block}, settings.repeats)
-    ratios = [default / one for default, one in zip(times["default"], times["one"])]
-    return Row("blas_one_thread", case.label, ratios, "x",
-               note="fast path with 1 BLAS thread / with the default thread count; above 1 means 1 thread is faster")
+    def per_iteration(step, count: int, one_thread: bool):
+        def run() -> float:
+            if not one_thread:
+                return time_block(step, count) / count
+            with threadpool_limits(limits=1, user_api="blas"):
+                return time_block(step, count) / count
+        return run
+
+    default_count = calibrate_count(fast_step, settings.block_seconds)
+    with threadpool_limits(limits=1, user_api="blas"):
+        one_count = calibrate_count(plain_step, settings.block_seconds)
+    times = interleave({"default": per_iteration(fast_step, default_count, False),
+                        "fast": per_iteration(fast_step, one_count, True),
+                        "plain": per_iteration(plain_step, one_count, True)}, settings.repeats)
+    threads = [default / one for default, one in zip(times["default"], times["fast"])]
+    versus_plain = [plain_time / fast_time for fast_time, plain_time in zip(times["fast"], times["plain"])]
+    fast_rate = 1 / median(times["fast"])
+    return [
+        Row("blas_one_thread", case.label, threads, "x",
+            note="fast path speed with 1 BLAS thread over its speed with the default count, "
+                 "so above 1 means 1 thread is faster"),
+        Row("fast_vs_numpy", f"{case.label}, 1 BLAS thread", versus_plain, "x",
+            note=f"both loops with 1 BLAS thread: fast {fast_rate:,.0f} it/s, plain {1 / median(times['plain']):,.0f} it/s"),
+    ]
 
 
 def fast_vs_torch(case: Case, settings, torch) -> Row:

@@ -130,7 +130,7 @@ def measure_all(settings: Settings, selected: set[str], progress) -> list:
     if "fast_vs_numpy" in selected:
         for case in all_cases:
             jobs.append(("fast_vs_numpy", case.label, lambda case=case: engine_targets.fast_vs_numpy(case, settings)))
-        jobs.append(("blas_one_thread", wide.label, lambda: [engine_targets.blas_one_thread(wide, settings)]))
+        jobs.append(("blas_one_thread", wide.label, lambda: engine_targets.one_blas_thread(wide, settings)))
     if "traced_vs_numpy" in selected:
         for case in all_cases:
             jobs.append(("traced_vs_numpy", case.label,
