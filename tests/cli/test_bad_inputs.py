@@ -35,7 +35,7 @@ JSON_CASES = {
     "cross_entropy_rows.json": "data.targets[1]: cross_entropy needs each target row to sum to 1, got 0.7",
     "binary_targets_range.json": "data.targets[1][0]: binary_cross_entropy needs targets in [0, 1], got 1.5",
     "parameter_shape.json": "initial_parameters.W2: expected shape (4, 2), got (3, 2)",
-    "network_too_large.json": "network: training needs about 74.5 GiB, above the limit of 4 GiB",
+    "network_too_large.json": "network: training needs about 298.0 GiB, above the limit of 4 GiB",
     "layers_200.json": "network.layers: 200 layers is above the limit of 64",
     "deeply_nested.json": "arrays and objects nest deeper than 64 levels",
     "not_utf8.json": "not UTF-8 text: byte 0xe9 at byte offset 231",
