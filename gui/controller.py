@@ -238,7 +238,9 @@ class Controller(QObject):
         if not _is_finite_number(threshold) or threshold < 0:
             self.error_occurred.emit(f"Gradient-norm threshold: expected a non-negative number, got {threshold!r}")
             return False
-        self.session.breakpoints.gradient_norms.append(GradientNormBreakpoint(layer, float(threshold), bool(above)))
+        breakpoint_ = GradientNormBreakpoint(layer, float(threshold), bool(above))
+        if breakpoint_ not in self.session.breakpoints.gradient_norms:
+            self.session.breakpoints.gradient_norms.append(breakpoint_)
         self.breakpoints_changed.emit()
         return True
 
@@ -268,11 +270,13 @@ class Controller(QObject):
 
     def new_session(self, spec, data, training, initial_parameters=None) -> bool:
         """Start a session on a new network; on a bad setting report it and keep the current session."""
+        breakpoints = self.session.breakpoints
         try:
-            session = Session(spec, data, training, initial_parameters, self.session.breakpoints)
+            session = Session(spec, data, training, initial_parameters, breakpoints)
         except (GradstepError, ValueError) as error:
-            self.error_occurred.emit(f"Could not create the network: {error}")
+            self.error_occurred.emit(one_line(f"Could not create the network: {error}"))
             return False
+
         self.replace_session(session, "")
         self.message_posted.emit(f"New network {' → '.join(str(width) for width in spec.widths)} on {data.name}")
         return True
