@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.steps import frozen_parameters
+
 
 class History:
     """Loss per finished iteration plus one, and gradient norms (finished iterations, depth)."""
@@ -89,12 +91,7 @@ class Checkpoints:
 
     def save(self, finished: int, parameters) -> None:
         """Keep a copy of the parameters after ``finished`` iterations (always kept for 0)."""
-        frozen = {}
-        for name, value in parameters.items():
-            copy = np.array(value, copy=True)
-            copy.setflags(write=False)
-            frozen[name] = copy
-        self._saved[finished] = frozen
+        self._saved[finished] = frozen_parameters(parameters)
         while len(self._saved) > self._limit(parameters):
             self.interval *= 2
             self._saved = {key: value for key, value in self._saved.items() if key % self.interval == 0 or key == 0}

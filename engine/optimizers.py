@@ -14,6 +14,7 @@ import numpy as np
 
 from engine.iteration import Workspace, _output_chain
 from engine.network import NetworkSpec
+from engine.steps import frozen_parameters
 
 OPTIMIZERS = ("sgd",)
 
@@ -111,9 +112,4 @@ class FastTrainer:
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Return read-only copies of the current parameters."""
-        copies = {}
-        for name, value in self.parameters.items():
-            copy = value.copy()
-            copy.setflags(write=False)
-            copies[name] = copy
-        return copies
+        return frozen_parameters(self.parameters)

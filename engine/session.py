@@ -31,6 +31,7 @@ from engine.network import (
 )
 from engine.optimizers import OPTIMIZERS, FastTrainer, frobenius_norm
 from engine.schedule import BatchSchedule, LearningRateSchedule
+from engine.steps import frozen_parameters
 
 # Exporting every iteration's steps is refused beyond this many iterations: the file would
 # hold steps × iterations arrays and grow past what a text editor or the importer handles.
@@ -69,15 +70,6 @@ class TrainingConfig:
             "shuffle": self.shuffle,
             "initialization": self.initialization,
         }
-
-
-def _frozen(parameters: dict) -> dict[str, np.ndarray]:
-    frozen = {}
-    for name, value in parameters.items():
-        copy = np.array(value, dtype=np.float64, copy=True)
-        copy.setflags(write=False)
-        frozen[name] = copy
-    return frozen
 
 
 def _is_int(value) -> bool:
@@ -126,7 +118,7 @@ class Session:
         self.breakpoints = breakpoints or Breakpoints()
         if initial_parameters is None:
             initial_parameters = init_parameters(spec, training.initialization, training.seed)
-        self.initial_parameters = _frozen(check_parameters(spec, initial_parameters, "initial_parameters"))
+        self.initial_parameters = frozen_parameters(check_parameters(spec, initial_parameters, "initial_parameters"))
         self.batches = BatchSchedule(data.inputs.shape[0], training.batch_size, training.seed, training.shuffle)
         self.rates = LearningRateSchedule(training.learning_rate)
         # 2 forward steps a layer, the loss, 5 backward steps a layer, 2 updates a layer.

@@ -22,6 +22,11 @@ def frozen_array(values) -> np.ndarray:
     return array
 
 
+def frozen_parameters(parameters: dict) -> dict[str, np.ndarray]:
+    """Return read-only float64 copies of every array in parameters, by name."""
+    return {name: frozen_array(value) for name, value in parameters.items()}
+
+
 @dataclass(frozen=True)
 class Factor:
     """One number in an explanation: its symbol with element index, and its value."""
