@@ -40,7 +40,7 @@ MAX_TRACED_ITERATIONS = 2_000
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """How the session trains: optimizer, learning rate α, batch size (None: full batch), seed."""
+    """Training settings: optimizer, learning rate α, batch size (None: full batch) and seed."""
 
     optimizer: str = "sgd"
     learning_rate: float = 0.1
@@ -92,7 +92,7 @@ def check_learning_rate(value, field: str = "training.learning_rate") -> float:
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a run did: iterations finished, and the stop that ended it early (or None)."""
+    """The result of a run: iterations finished, and the stop that ended it early (or None)."""
 
     iterations: int
     stop: Stop | None

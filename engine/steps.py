@@ -60,7 +60,7 @@ class Step:
     ``operands`` are the keys of the arrays the formula reads, in ``operand_values``.
     ``feeds_gradient`` is False for a step shown for the derivation only: with softmax and
     cross-entropy the gradient flows through the fused (a − Y)/m, not through ∂L/∂a and the
-    Jacobian. ``alternative`` holds the same value computed the other way (the Jacobian
+    Jacobian. ``alternative`` contains the same value computed the other way (the Jacobian
     route beside the fused one), or None.
     """
 
@@ -88,7 +88,7 @@ class Step:
         """Explain one element of ``value`` with numbers; index defaults to the first element."""
         from engine.explain import explain_step
 
-        # A diverged step holds inf or NaN; its explanation shows them instead of warning.
+        # A diverged step contains inf or NaN, and its explanation shows them instead of warning.
         with np.errstate(all="ignore"):
             return explain_step(self, index)
 

@@ -1,7 +1,7 @@
 """The controller: the one object that changes the session in response to the user.
 
 It owns the ``Session``, turns actions (step, run, open, save, change the learning rate)
-into engine calls, and tells the views what changed through signals. Errors from bad input
+into engine calls, and emits signals that say what changed. Errors from bad input
 come back as ``error_occurred`` messages; the session stays as it was.
 """
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Run draws at most this often; in between it trains as many iterations as fit.
 FRAME_SECONDS = 1 / 30
-# The largest number of iterations a speed setting asks for per second; None is "as fast as possible".
+# The speeds Run offers, in iterations per second; None is "as fast as possible".
 SPEEDS = (1, 5, 20, 100, 1000, None)
 
 

@@ -72,7 +72,8 @@ def test_divergence_with_finite_huge_gradients_names_a_step(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     stop = next(line for line in result.stdout.splitlines() if line.startswith("stopped: "))
-    assert ", step " in stop and " is " in stop, stop
+    assert ", step " in stop, stop
+    assert " is " in stop, stop
 
 
 def test_csv_with_too_many_classes(tmp_path):
@@ -112,7 +113,8 @@ def test_write_atomic_refuses_special_file(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="not a regular file"):
         write_atomic(fifo, "text")
-    assert fifo.exists() and not fifo.is_file()
+    assert fifo.exists()
+    assert not fifo.is_file()
 
 
 def test_write_atomic_long_name(tmp_path):
