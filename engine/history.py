@@ -38,6 +38,12 @@ class History:
         view.flags.writeable = False
         return view
 
+    def loss_at(self, index: int) -> float:
+        """Return loss entry index (0 is the loss at the initial parameters) without making a view."""
+        if not 0 <= index < self._loss_count:
+            raise IndexError(f"loss entry {index} is outside the {self._loss_count} recorded")
+        return float(self._loss[index])
+
     def _grow(self, needed: int) -> None:
         if needed <= len(self._loss):
             return

@@ -369,7 +369,7 @@ class Session:
         breakpoints = self.breakpoints
         if breakpoints.non_finite and not (math.isfinite(loss) and np.isfinite(norms).all()):
             return self._stop_at_non_finite(iteration)
-        previous = self.history.loss[iteration - 2] if iteration >= 2 else None
+        previous = self.history.loss_at(iteration - 2) if iteration >= 2 else None
         threshold = None if previous is None else breakpoints.loss_crossed(previous, loss)
         if threshold is not None:
             self._goto_key(iteration, "L")

@@ -33,11 +33,14 @@ class LossPlot(QWidget):
         self._plot_widget = pg.PlotWidget(background=theme.BACKGROUND)
         self._plot = self._plot_widget.getPlotItem()
         self._plot.setMenuEnabled(False)
-        self._plot.showGrid(x=True, y=True, alpha=0.25)
+        # An opaque light grid at the major ticks only: Qt draws translucent lines about ten
+        # times slower, and the grid dominated the plot's paint time (14 ms against 1 ms).
+        self._plot.showGrid(x=True, y=True, alpha=1.0)
         for name in ("left", "bottom"):
             axis = self._plot.getAxis(name)
-            axis.setPen(theme.GRID)
+            axis.setPen(theme.LIGHT_GRID)
             axis.setTextPen(theme.MUTED_TEXT)
+            axis.setStyle(maxTickLevel=0)
         label_style = {"color": theme.css_colour(theme.MUTED_TEXT), "font-size": "9pt"}
         self._plot.setLabel("bottom", "iteration", **label_style)
         self._plot.setLabel("left", "loss", **label_style)
@@ -46,6 +49,9 @@ class LossPlot(QWidget):
 
         self._curve = self._plot.plot(pen=pg.mkPen(theme.ACCENT, width=1.6), connect="finite", antialias=True)
         self._curve.setDownsampling(auto=True, method="peak")
+        # Drawn as separate segments: one antialiased path of thousands of points took about
+        # 0.5 s a paint for long histories, segments about 40 ms.
+        self._curve.curve.setSegmentedLineMode("on")
         self._curve.setClipToView(True)
 
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.FOCUS, width=1.2))

@@ -320,10 +320,9 @@ class MainWindow(QMainWindow):
     def _render_graph(self, step) -> None:
         session = self.controller.session
         with np.errstate(all="ignore"):
-            self.network_view.set_edge_values(graph_state.edge_values(session, self.edge_mode), self.edge_mode)
+            edges = graph_state.edge_values(session, self.edge_mode)
             values, pre_activations, caption = graph_state.neuron_values(session, self.controller.sample)
-        self.network_view.set_neuron_values(values, pre_activations)
-        self.network_view.set_highlight(step)
+        self.network_view.show_state(edges, self.edge_mode, values, pre_activations, step)
         rows = len(session.batch(session.cursor[0])[0])
         what = "weights W" if self.edge_mode == "weight" else "gradients ∂L/∂W of this iteration"
         self._graph_caption.setText(f"Edges show {what} · {caption} for sample {self.controller.sample} of {rows}")

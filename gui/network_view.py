@@ -254,6 +254,39 @@ class NetworkView(QWidget):
         Layers left out keep their previous values of the same mode. In weight mode that is
         the last weights given; in gradient mode a layer never given is drawn dimmed.
         """
+        self._store_edge_values(layer_values, mode)
+        self._select_visible_edges()
+        self._render_edges()
+        self._render_legend()
+        self._render_note()
+
+    def show_state(self, layer_values: dict[int, np.ndarray], mode: str, values: dict[int, np.ndarray],
+                   pre_activations: dict[int, np.ndarray] | None, step) -> None:
+        """Set edge values, neuron values and the highlighted step together, drawing each item once.
+
+        The same as ``set_edge_values``, ``set_neuron_values`` and ``set_highlight`` in a row,
+        which would draw the neurons three times; the window calls this on every Step.
+        """
+        self._store_edge_values(layer_values, mode)
+        if step is None or self._spec is None:
+            self._highlight_columns, self._highlight_edges = None, set()
+        else:
+            self._highlight_columns, self._highlight_edges = highlighted_parts(step, self._spec.depth)
+        had_values = bool(self._neuron_values)
+        self._neuron_values = {layer: np.asarray(value).reshape(-1) for layer, value in values.items()}
+        self._pre_activations = {layer: np.asarray(value).reshape(-1) for layer, value in (pre_activations or {}).items()}
+
+        self._select_visible_edges()
+        self._render_edges()
+        self._render_legend()
+        self._render_note()
+        if had_values != bool(self._neuron_values):
+            self._relayout()  # the side margin depends on whether values are shown; it draws the neurons
+        else:
+            self._render_neurons()
+            self._place_value_texts()
+
+    def _store_edge_values(self, layer_values: dict[int, np.ndarray], mode: str) -> None:
         if mode not in EDGE_MODES:
             raise ValueError(f"edge colour mode must be one of {', '.join(EDGE_MODES)}, got {mode!r}")
         if self._spec is None:
@@ -276,10 +309,6 @@ class NetworkView(QWidget):
         for layer, values in self._edge_values.items():
             mask = self._edge_layer == layer
             self._candidate_values[mask] = values[self._edge_i[mask], self._edge_j[mask]]
-        self._select_visible_edges()
-        self._render_edges()
-        self._render_legend()
-        self._render_note()
 
     def set_highlight(self, step) -> None:
         """Emphasise the operands of step (a ``Step``) and dim the rest; None removes the highlight."""
@@ -542,16 +571,22 @@ class NetworkView(QWidget):
 
     # Layout in pixels
 
-    def _relayout(self) -> None:
-        """Fit the view range to the widget so headers, neurons and values keep their pixel sizes."""
-        if not self._columns:
-            return
+    def _pixel_scales(self) -> tuple[float, float, float]:
+        """Return (side margin, pixels per x unit, pixels per y unit) for the widget's size now."""
         rect = self._view_box.boundingRect()
         width, height = max(rect.width(), 50.0), max(rect.height(), 50.0)
         depth = len(self._columns) - 1
         side = SIDE_MARGIN_WITH_VALUES if self._neuron_values else SIDE_MARGIN
         pixels_per_x = max((width - 2 * side) / max(depth, 1), 1.0)
         pixels_per_y = max(height - TOP_MARGIN - BOTTOM_MARGIN, 1.0)
+        return side, pixels_per_x, pixels_per_y
+
+    def _relayout(self) -> None:
+        """Fit the view range to the widget so headers, neurons and values keep their pixel sizes."""
+        if not self._columns:
+            return
+        depth = len(self._columns) - 1
+        side, pixels_per_x, pixels_per_y = self._pixel_scales()
         x_range = (-side / pixels_per_x, depth + side / pixels_per_x)
         y_range = (-BOTTOM_MARGIN / pixels_per_y, 1.0 + TOP_MARGIN / pixels_per_y)
         self._view_box.setRange(xRange=x_range, yRange=y_range, padding=0.0)
@@ -559,6 +594,15 @@ class NetworkView(QWidget):
         for column, title, subtitle in zip(self._columns, self._headers[0::2], self._headers[1::2]):
             title.setPos(column.layer, y_range[1])
             subtitle.setPos(column.layer, y_range[1] - HEADER_LINE / pixels_per_y)
+        self._render_neurons()
+        self._place_value_texts()
+
+    def _place_value_texts(self) -> None:
+        """Put each neuron's value beside or under it, and hide the ones that don't fit or are empty."""
+        if not self._columns:
+            return
+        depth = len(self._columns) - 1
+        _, pixels_per_x, pixels_per_y = self._pixel_scales()
         sizes = self._neuron_sizes()
         for (layer, index), value_text in self._value_texts.items():
             column = self._columns[layer]
@@ -578,7 +622,6 @@ class NetworkView(QWidget):
             value_text.setVisible(fits and bool(value_text.toPlainText()))
         for (layer, _), label in self._labels.items():
             label.setVisible(sizes[layer] >= 20)
-        self._render_neurons()
 
     def _on_view_box_resized(self) -> None:
         self._relayout()

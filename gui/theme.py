@@ -25,6 +25,7 @@ TEXT = QColor("#1f2328")
 MUTED_TEXT = QColor("#57606a")
 FAINT_TEXT = QColor("#8c959f")
 GRID = QColor("#d0d7de")
+LIGHT_GRID = QColor("#e6eaee")  # opaque, because translucent grid lines are slow to draw
 ACCENT = QColor("#0969da")
 FOCUS = QColor("#bf8700")
 INVALID = QColor("#cf222e")
