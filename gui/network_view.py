@@ -104,6 +104,35 @@ def build_columns(spec) -> list[_Column]:
     return columns
 
 
+# Neuron fills use this many shades, and brushes and pens are shared, so pyqtgraph re-renders
+# a neuron symbol only when its shade changes, not on every Step.
+NEURON_SHADES = 64
+_BRUSHES: dict[int, object] = {}
+_PENS: dict[tuple[int, float], object] = {}
+
+
+def _quantized(value: float, limit: float) -> float:
+    """Round value to one of NEURON_SHADES steps across ±limit (NaN and ±inf stay as they are)."""
+    if not (limit > 0 and np.isfinite(value)):
+        return value
+    step = 2 * limit / NEURON_SHADES
+    return round(value / step) * step
+
+
+def _cached_brush(colour: QColor):
+    key = colour.rgba()
+    if key not in _BRUSHES:
+        _BRUSHES[key] = pg.mkBrush(colour)
+    return _BRUSHES[key]
+
+
+def _cached_pen(colour: QColor, width: float):
+    key = (colour.rgba(), width)
+    if key not in _PENS:
+        _PENS[key] = pg.mkPen(colour, width=width)
+    return _PENS[key]
+
+
 def bucket_of(values: np.ndarray, limit: float, buckets: int = EDGE_BUCKETS) -> np.ndarray:
     """Return the colour bucket (0 … buckets-1) of each value on a symmetric scale of ±limit."""
     positions = theme.symmetric_positions(values, limit)
@@ -540,7 +569,7 @@ class NetworkView(QWidget):
             for row, index in enumerate(column.drawn):
                 fill = theme.BACKGROUND
                 if values is not None and index < values.size:
-                    fill = theme.value_colour(float(values[index]), limit)
+                    fill = theme.value_colour(_quantized(float(values[index]), limit), limit)
                     if not np.isfinite(values[index]):
                         fill = theme.INVALID_BACKGROUND
                 fill = theme.tint(fill, NEURON_TINT if emphasised else 0.3)
@@ -551,11 +580,11 @@ class NetworkView(QWidget):
                     outline = theme.NEURON_OUTLINE
                 else:
                     outline = theme.GRID
-                pen = pg.mkPen(outline, width=2.2 if highlighted else 1.2)
+                pen = _cached_pen(outline, 2.2 if highlighted else 1.2)
                 x.append(column.layer)
                 y.append(float(column.y[row]))
                 size.append(sizes[column.layer])
-                brushes.append(pg.mkBrush(fill))
+                brushes.append(_cached_brush(fill))
                 pens.append(pen)
 
                 label = self._labels.get((column.layer, int(index)))
