@@ -1,9 +1,9 @@
 """One training iteration: forward pass, loss, backward pass and gradient-descent update.
 
-``run_iteration`` is the single implementation of the arithmetic. The fast path calls it
-with reused work arrays and no recorder; ``trace_iteration`` calls it with fresh arrays and
-a recorder that freezes a copy of every intermediate into a ``Step``. Because both run the
-same operations in the same order, they produce bit-identical parameters.
+``run_iteration`` computes one iteration on fresh work arrays with a recorder that freezes
+every intermediate into a ``Step``; ``trace_iteration`` wraps it. The fast path in
+``engine.optimizers`` makes the same NumPy calls in the same order on reused arrays, so both
+produce bit-identical parameters (a test checks it).
 """
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ class Workspace:
 
 
 def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) -> float:
-    """Run one iteration on a batch, update parameters in place and return the loss before the update.
+    """Run one iteration on a batch and return the loss before the update.
 
-    parameters: {"W1": (n_in, n_1), "b1": (n_1,), …}, modified in place.
-    inputs: (m, n_in); targets: (m, n_out); work: a ``Workspace`` for batch size m.
+    parameters: {"W1": (n_in, n_1), "b1": (n_1,), …}, left unchanged: the updated values are
+    new arrays, handed to the recorder's update steps.
+    inputs: (m, n_in); targets: (m, n_out); work: a fresh ``Workspace`` for batch size m.
     recorder: a ``StepRecorder`` or None; it receives every intermediate in step order.
     """
     weights, biases = work.bind(parameters)
@@ -142,17 +143,20 @@ def backward(loss_function, weights, inputs, targets, work, recorder=None) -> No
 
 
 def update(weights, biases, lr, work, recorder=None) -> None:
-    """Apply θ ← θ − α ∂L/∂θ in place, from the top layer down."""
+    """Compute θ − α ∂L/∂θ into new arrays, from the top layer down, and record each.
+
+    The subtraction gives the same bits as the fast path's in-place θ −= α ∂L/∂θ.
+    """
     for number in range(len(work.layers), 0, -1):
         work_layer = work.layers[number - 1]
         np.multiply(work_layer.dW, lr, out=work_layer.update_W)
-        weights[number - 1] -= work_layer.update_W
+        new_weights = np.subtract(weights[number - 1], work_layer.update_W)
         if recorder is not None:
-            recorder.update(f"W{number}", number, weights[number - 1])
+            recorder.update(f"W{number}", number, new_weights)
         np.multiply(work_layer.db, lr, out=work_layer.update_b)
-        biases[number - 1] -= work_layer.update_b
+        new_biases = np.subtract(biases[number - 1], work_layer.update_b)
         if recorder is not None:
-            recorder.update(f"b{number}", number, biases[number - 1])
+            recorder.update(f"b{number}", number, new_biases)
 
 
 def evaluate(spec: NetworkSpec, parameters, inputs, targets=None):
@@ -217,8 +221,9 @@ def trace_iteration(spec: NetworkSpec, parameters, inputs, targets, lr: float) -
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     targets = np.asarray(targets, dtype=np.float64)
-    working = {name: np.array(value, dtype=np.float64, copy=True) for name, value in parameters.items()}
-    recorder = StepRecorder(spec, working, inputs, targets, lr)
-    loss = run_iteration(spec, working, inputs, targets, lr, Workspace(spec, inputs.shape[0]), recorder)
-    gradients = {name: recorder.frozen[f"d{name}"] for name in working}
+    recorder = StepRecorder(spec, parameters, inputs, targets, lr)
+    # The recorder's read-only parameters (copies only where the caller's were writable).
+    frozen = {name: recorder.frozen[name] for name in spec.parameter_shapes()}
+    loss = run_iteration(spec, frozen, inputs, targets, lr, Workspace(spec, inputs.shape[0]), recorder)
+    gradients = {name: recorder.frozen[f"d{name}"] for name in frozen}
     return IterationTrace(tuple(recorder.steps), loss, recorder.updated_parameters(), gradients)

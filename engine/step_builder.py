@@ -1,11 +1,14 @@
 """The recorder that turns the intermediates of one iteration into ``Step`` objects.
 
-``run_iteration`` calls one method per computation, in step order; each method freezes a
-copy of the value and writes the formula the window shows for that step.
+``run_iteration`` calls one method per computation, in step order; each method freezes the
+value and writes the formula the window shows for that step. A traced iteration writes each
+array of its fresh ``Workspace`` once and puts updated parameters in new arrays, so the
+recorder marks those arrays read-only in place instead of copying them.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -16,6 +19,7 @@ from engine.steps import Step, frozen_array
 from engine.symbols import display_symbol
 
 
+@functools.lru_cache(maxsize=1024)
 def _layer_formula(template: str, layer: int) -> str:
     """Put the layer number on the bare z and a of an activation's formula: ``1 − a²`` → ``1 − a2²``."""
     return re.sub(r"\b([za])\b", lambda match: f"{match.group(1)}{layer}", template)
@@ -28,14 +32,14 @@ class StepRecorder:
         self.spec = spec
         self.loss_function = get_loss(spec.loss)
         self.steps: list[Step] = []
-        self.frozen: dict[str, np.ndarray] = {"a0": frozen_array(inputs), "Y": frozen_array(targets)}
+        self.frozen: dict[str, np.ndarray] = {"a0": _read_only(inputs), "Y": _read_only(targets)}
         self.frozen["lr"] = frozen_array(lr)
         for name, value in parameters.items():
-            self.frozen[name] = frozen_array(value)
+            self.frozen[name] = _read_only(value)
         self.new_parameters: dict[str, np.ndarray] = {}
 
     def _add(self, key, phase, layer, kind, formula, latex, operands, value, **extra) -> Step:
-        frozen = value if isinstance(value, np.ndarray) and not value.flags.writeable else frozen_array(value)
+        frozen = _freeze_in_place(value)
         step = Step(
             index=len(self.steps) + 1,
             phase=phase,
@@ -116,7 +120,7 @@ class StepRecorder:
         latex = rf"\frac{{\partial L}}{{\partial z_{{{layer}}}}} = \frac{{a_{{{layer}}} - Y}}{{{n}}}"
         self._add(f"dz{layer}", "backward", layer, "chain_fused", formula, latex,
                   (f"a{layer}", "Y", f"da{layer}", f"dadz{layer}"), dz,
-                  alternative=frozen_array(alternative),
+                  alternative=_freeze_in_place(alternative),
                   alternative_formula=f"∂L/∂a{layer} {product} ∂a{layer}/∂z{layer}")
 
     def weight_gradient(self, layer, dW):
@@ -147,6 +151,21 @@ class StepRecorder:
     def updated_parameters(self) -> dict[str, np.ndarray]:
         """Return the parameters after the update, in the network's order."""
         return {name: self.new_parameters[name] for name in self.spec.parameter_shapes()}
+
+
+def _read_only(values) -> np.ndarray:
+    """Return values itself when it is already a read-only float64 array, else a frozen copy."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and not values.flags.writeable:
+        return values
+    return frozen_array(values)
+
+
+def _freeze_in_place(value) -> np.ndarray:
+    """Mark a float64 array this iteration owns read-only and return it; copy anything else."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim > 0:
+        value.setflags(write=False)
+        return value
+    return frozen_array(value)
 
 
 def _latex_symbol(layer: int) -> str:

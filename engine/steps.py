@@ -52,7 +52,7 @@ class Explanation:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One computation: ``symbol = formula`` evaluated to ``value``.
 

@@ -8,11 +8,13 @@ pre-activation and activation, a leading ``d`` is a derivative of the loss (``dz
 
 from __future__ import annotations
 
+import functools
 import re
 
 _LAYERED = re.compile(r"^(dadz|da|dz|dW|db|a|z|W|b)(\d+)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def display_symbol(key: str) -> str:
     """Return the displayed symbol of a code name: ``dz2`` → ``∂L/∂z2``, ``a0`` → ``X``."""
     if key == "lr":
