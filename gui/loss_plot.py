@@ -18,6 +18,9 @@ from gui import theme
 from gui.image_export import export_widget
 
 
+SEGMENTED_ABOVE = 2000  # points
+
+
 class LossPlot(QWidget):
     """Loss history as a line; ``values[k]`` is the loss of iteration k + 1, computed before its update."""
 
@@ -49,9 +52,7 @@ class LossPlot(QWidget):
 
         self._curve = self._plot.plot(pen=pg.mkPen(theme.ACCENT, width=1.6), connect="finite", antialias=True)
         self._curve.setDownsampling(auto=True, method="peak")
-        # Drawn as separate segments: one antialiased path of thousands of points took about
-        # 0.5 s a paint for long histories, segments about 40 ms.
-        self._curve.curve.setSegmentedLineMode("on")
+        self._curve.curve.setSegmentedLineMode("off")
         self._curve.setClipToView(True)
 
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.FOCUS, width=1.2))
@@ -85,6 +86,10 @@ class LossPlot(QWidget):
         """Replace the whole history: values (n,) contains the loss of iterations 1 … n."""
         self._values = np.asarray(values, dtype=np.float64).reshape(-1)
         iterations = np.arange(1, self._values.size + 1, dtype=np.float64)
+        # Long histories are drawn as separate segments: one antialiased path of thousands of
+        # points took about 0.5 s a paint, segments about 40 ms. Short ones stay one path,
+        # because segments leave hairline gaps at their joints.
+        self._curve.curve.setSegmentedLineMode("on" if self._values.size > SEGMENTED_ABOVE else "off")
         self._curve.setData(iterations, self._values)
         if self._values.size < 2:
             # Too few points for autorange to choose a width; show the first iterations.
