@@ -44,6 +44,7 @@ class LossPlot(QWidget):
             axis.setPen(theme.LIGHT_GRID)
             axis.setTextPen(theme.MUTED_TEXT)
             axis.setStyle(maxTickLevel=0)
+            axis.setZValue(-1000)  # the axes draw the grid; beneath the curve, not across it
         label_style = {"color": theme.css_colour(theme.MUTED_TEXT), "font-size": "9pt"}
         self._plot.setLabel("bottom", "iteration", **label_style)
         self._plot.setLabel("left", "loss", **label_style)
