@@ -246,7 +246,7 @@ def _tutorial() -> Dataset:
         name="tutorial",
         inputs=np.array([[2.0, 8.0, 6.0], [1.0, 2.0, 3.0]]),
         targets=np.array([[1.0, 0.0], [0.0, 1.0]]),
-        feature_names=("x1", "x2", "x3"),
+        feature_names=("x0", "x1", "x2"),
         target_names=("class 0", "class 1"),
         source=TUTORIAL_SOURCE,
     )
@@ -259,7 +259,7 @@ def _exact_xor() -> Dataset:
         name="xor",
         inputs=inputs,
         targets=targets,
-        feature_names=("x1", "x2"),
+        feature_names=("x0", "x1"),
         target_names=("x1 xor x2",),
         source="the four points of XOR on {0, 1}²",
     )
@@ -292,7 +292,7 @@ def _generated(name: str, samples: int, noise: float, seed: int) -> Dataset:
         name=name,
         inputs=points,
         targets=targets,
-        feature_names=("x1", "x2"),
+        feature_names=("x0", "x1"),
         target_names=target_names,
         source=f"generated {name}: {samples} samples, noise {noise:g}, seed {seed}",
     )

@@ -498,8 +498,8 @@ class Session:
             name=document.data_name,
             inputs=document.inputs,
             targets=document.targets,
-            feature_names=document.feature_names or tuple(f"x{i + 1}" for i in range(document.inputs.shape[1])),
-            target_names=document.target_names or tuple(f"y{i + 1}" for i in range(document.targets.shape[1])),
+            feature_names=document.feature_names or tuple(f"x{i}" for i in range(document.inputs.shape[1])),
+            target_names=document.target_names or tuple(f"y{i}" for i in range(document.targets.shape[1])),
             standardization=document.standardization,
         )
         allowed = {"optimizer", "learning_rate", "batch_size", "seed", "shuffle", "initialization"}

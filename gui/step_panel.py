@@ -224,7 +224,7 @@ class StepPanel(QWidget):
         self._explanation = QPlainTextEdit()
         self._explanation.setReadOnly(True)
         self._explanation.setFont(theme.monospace_font(10.5))
-        self._explanation.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self._explanation.setWordWrapMode(QTextOption.WrapMode.WordWrap)  # break at spaces, never inside a symbol
         self._explanation.setFrameShape(QFrame.Shape.StyledPanel)
         self._explanation.setStyleSheet(
             f"QPlainTextEdit {{ background: {theme.css_colour(theme.PANEL_BACKGROUND)}; "
