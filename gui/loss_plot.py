@@ -33,7 +33,7 @@ class LossPlot(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self._plot_widget = pg.PlotWidget(background=theme.BACKGROUND)
+        self._plot_widget = pg.PlotWidget(background=theme.BACKGROUND, enableMenu=False)  # no menu to build
         self._plot = self._plot_widget.getPlotItem()
         self._plot.setMenuEnabled(False)
         # An opaque light grid at the major ticks only: Qt draws translucent lines about ten

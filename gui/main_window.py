@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.trace_mode = "last"
         self.edge_mode = "weight"
         self._selected_edge: tuple[int, int, int] | None = None
+        self._loss_plot_shown: tuple | None = None  # what the loss plot shows: (session, count, last loss, iteration)
         self.setWindowTitle("Gradstep")
         self.resize(1440, 900)
 
@@ -277,8 +278,12 @@ class MainWindow(QMainWindow):
         self.accuracy_label = QLabel()
         self.accuracy_label.setToolTip("Share of all training samples classified correctly by the current parameters")
         self.rate_label = QLabel()
-        for label in (self.position_label, self.loss_label, self.accuracy_label, self.rate_label):
+        # Fixed widths, so a label whose text changes on every Step doesn't re-lay-out the window.
+        widths = {self.position_label: 300, self.loss_label: 260, self.accuracy_label: 200, self.rate_label: 110}
+        for label, width in widths.items():
             label.setStyleSheet("padding: 0 8px;")
+            label.setFixedWidth(width)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             bar.addPermanentWidget(label)
 
     def _connect_controller(self) -> None:
@@ -355,7 +360,13 @@ class MainWindow(QMainWindow):
 
     def _render_loss_plot(self) -> None:
         session = self.controller.session
-        self.loss_plot.set_loss_history(graph_state.computed_losses(session))
+        losses = graph_state.computed_losses(session)
+        # Most steps leave the losses as they were; redrawing them anyway cost a plot repaint.
+        shown = (session, len(losses), float(losses[-1]) if len(losses) else None, session.cursor[0])
+        if shown == self._loss_plot_shown:
+            return
+        self._loss_plot_shown = shown
+        self.loss_plot.set_loss_history(losses)
         self.loss_plot.set_current_iteration(session.cursor[0])
 
     def _on_controller_running_changed(self, running: bool) -> None:

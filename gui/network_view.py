@@ -184,7 +184,7 @@ class NetworkView(QWidget):
         self._graphics.ci.setContentsMargins(6, 6, 6, 4)
         self._graphics.ci.setSpacing(2)
 
-        self._plot = self._graphics.addPlot(row=0, col=0)
+        self._plot = self._graphics.addPlot(row=0, col=0, enableMenu=False)  # no menu to build
         self._plot.hideAxis("left")
         self._plot.hideAxis("bottom")
         self._plot.hideButtons()
