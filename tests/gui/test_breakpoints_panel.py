@@ -5,26 +5,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QListWidget, QPushButton, QSpinBox
 
 from engine.breakpoints import Breakpoints, GradientNormBreakpoint
-from engine.datasets import load_builtin
 from engine.network import Layer, NetworkSpec
-from engine.session import Session, TrainingConfig
+from engine.session import Session
 from gui.breakpoints_panel import BreakpointsPanel, describe_breakpoint
-from gui.controller import Controller
 
-TUTORIAL_NETWORK = {
-    "inputs": 3,
-    "layers": [{"units": 4, "activation": "relu"}, {"units": 2, "activation": "softmax"}],
-    "loss": "cross_entropy",
-}
-
-
-@pytest.fixture
-def controller(qtbot):
-    session = Session(NetworkSpec.from_dict(TUTORIAL_NETWORK), load_builtin("tutorial"),
-                      TrainingConfig(learning_rate=0.1))
-    controller = Controller(session)
-    yield controller
-    controller.pause()
 
 
 @pytest.fixture

@@ -14,21 +14,7 @@ from engine.session import Session, TrainingConfig
 from gui.controller import Controller
 from gui.new_network_dialog import SUGGESTED_SETUPS, NewNetworkDialog, describe_widths, parse_target_columns
 
-TUTORIAL_NETWORK = {
-    "inputs": 3,
-    "layers": [{"units": 4, "activation": "relu"}, {"units": 2, "activation": "softmax"}],
-    "loss": "cross_entropy",
-}
 REFERENCE = json.loads((Path(__file__).parents[1] / "data" / "tutorial_3_4_2.json").read_text())
-
-
-@pytest.fixture
-def controller(qtbot):
-    session = Session(NetworkSpec.from_dict(TUTORIAL_NETWORK), load_builtin("tutorial"),
-                      TrainingConfig(learning_rate=0.1))
-    controller = Controller(session)
-    yield controller
-    controller.pause()
 
 
 @pytest.fixture
