@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped and where the cursor now is."""
+    """The reason a run stopped, and the cursor position it left."""
 
     reason: str  # "iteration", "loss", "gradient_norm", "non_finite", "finished"
     message: str

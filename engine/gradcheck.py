@@ -17,7 +17,7 @@ from engine.optimizers import frobenius_norm
 
 # Truncation error ∝ h⁴ and rounding error ∝ 1e-16 / h in float64 balance near h = 1e-4.
 DEFAULT_STEP = 1e-4
-# Below this norm a gradient is compared in absolute terms: rounding in L leaves up to a few
+# Below this norm a gradient is compared in absolute terms. Rounding in L leaves up to a few
 # 1e-12 of noise in each estimate when L is about 1, and an error under 1e-6 × 1e-5 is far
 # below any real bug.
 NORM_FLOOR = 1e-5

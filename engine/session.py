@@ -291,8 +291,10 @@ class Session:
         self._record_finished(norms)
 
     def _unfinish_traced_iteration(self) -> None:
+        """Undo the current iteration's update: its update steps keep the parameters from before it."""
         finished = self._iteration - 1
-        self._trainer = FastTrainer(self.spec, self._replayed(finished))
+        before = {step.key: step.operand(step.key) for step in self.current_trace().steps if step.phase == "update"}
+        self._trainer = FastTrainer(self.spec, before)
         self.history.truncate(finished)
 
     def _record_finished(self, norms) -> None:
@@ -398,7 +400,7 @@ class Session:
     def _stop_at_non_finite(self, iteration: int) -> Stop:
         """Move the cursor to the first step that produced NaN or ±Inf and describe it.
 
-        The fast path notices a non-finite loss or gradient in ``iteration``; the first bad
+        The fast path notices a non-finite loss or gradient in ``iteration``. The first bad
         value may come from the update of the iteration before, so that one is searched first.
         """
         candidates = [iteration - 1, iteration] if iteration > 1 else [iteration]
@@ -437,7 +439,9 @@ class Session:
                                    self.rates.at(iteration))
 
     def to_document(self, trace: str = "last") -> dict:
-        """Return the session as a document for ``session_file.dumps``; trace is none, last or all.
+        """Return the session as a document for ``session_file.dumps``, with the steps that trace names.
+
+        trace is "none", "last" or "all".
 
         A cursor past the last update of iteration k is written as (k + 1, 0): the same
         state, so a file never needs the parameters before its last finished iteration.

@@ -1,7 +1,7 @@
 """The controller: the one object that changes the session in response to the user.
 
 It owns the ``Session``, turns actions (step, run, open, save, change the learning rate)
-into engine calls, and emits signals that say what changed. Errors from bad input
+into engine calls, and emits signals that report what changed. Errors from bad input
 come back as ``error_occurred`` messages; the session stays as it was.
 """
 

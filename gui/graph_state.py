@@ -1,4 +1,4 @@
-"""What the network graph shows at the cursor: edge values and the selected sample's neuron values.
+"""Selection of what the network graph shows at the cursor: edge values and neuron values.
 
 These functions only pick arrays the engine already computed; they do no maths. Edges show
 the weights as they stand after the steps taken so far (an update step changes its layer's
@@ -55,7 +55,7 @@ def gradients_ready(session) -> set[int]:
 def neuron_values(session, sample: int) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], str]:
     """Return (values by layer, pre-activations by layer, caption) for one sample of the current batch.
 
-    Layer 0 is the input row. The caption says what the numbers are: "a" or "∂L/∂z".
+    Layer 0 is the input row. The caption names what the numbers are: "a" or "∂L/∂z".
     """
     rows, inputs, _ = session.batch(session.cursor[0])
     sample = min(sample, len(rows) - 1)

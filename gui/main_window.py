@@ -1,7 +1,7 @@
 """The main window: menus, toolbar, docks and status bar around the network graph.
 
 The window builds the views, wires user actions to the controller and re-renders the views
-when the controller's signals say something changed. It never changes the session itself.
+when the controller's signals report a change. It never changes the session itself.
 """
 
 from __future__ import annotations

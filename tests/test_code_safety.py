@@ -23,6 +23,6 @@ def test_no_eval_exec_or_pickle(path):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "load":
             keywords = {keyword.arg: keyword.value for keyword in node.keywords}
             if getattr(node.func.value, "id", "") in ("np", "numpy"):
-                assert "allow_pickle" in keywords and getattr(keywords["allow_pickle"], "value", True) is False, (
-                    f"{path}:{node.lineno}: numpy.load needs allow_pickle=False"
-                )
+                where = f"{path}:{node.lineno}: numpy.load needs allow_pickle=False"
+                assert "allow_pickle" in keywords, where
+                assert getattr(keywords["allow_pickle"], "value", True) is False, where

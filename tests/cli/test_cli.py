@@ -103,7 +103,8 @@ def test_divergence_stops_and_exports_strict_json(tmp_path):
     out = tmp_path / "out.json"
     result = gradstep("run", path, "--iterations", 100000, "--trace", "last", "--export", out, check_status=0)
     assert "stopped: iteration " in result.stdout
-    assert "Warning" not in result.stderr and result.stderr == ""
+    assert "Warning" not in result.stderr
+    assert result.stderr == ""
 
     text = out.read_text()
     json.loads(text, parse_constant=lambda name: pytest.fail(f"non-strict JSON constant {name}"))

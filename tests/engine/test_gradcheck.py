@@ -93,4 +93,5 @@ def test_initialisation_is_seeded(method):
     other = init_parameters(spec, method, 6)
     assert all(np.array_equal(first[name], again[name]) for name in first)
     assert not np.array_equal(first["W1"], other["W1"])
-    assert first["b1"].shape == (4,) and not first["b1"].any()
+    assert first["b1"].shape == (4,)
+    assert not first["b1"].any()

@@ -60,7 +60,7 @@ def test_cross_entropy_targets_must_sum_to_one():
         check_targets(spec, np.array([[1.0, 0.0], [1.0, 1.0]]))
 
 
-def test_binary_cross_entropy_targets_must_be_in_unit_interval():
+def test_binary_targets_outside_unit_interval():
     spec = NetworkSpec(3, (Layer(1, "sigmoid"),), "binary_cross_entropy")
     with pytest.raises(SpecError, match=r"data.targets\[0\]\[0\]: binary_cross_entropy needs targets in \[0, 1\], got 1.5"):
         check_targets(spec, np.array([[1.5]]))

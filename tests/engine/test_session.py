@@ -64,7 +64,7 @@ def test_step_after_last_update_starts_next_iteration():
     assert session.cursor == (1, 19)
 
 
-def test_step_back_from_iteration_5_to_start_and_forward_reproduces_everything():
+def test_step_back_and_forward_is_exact():
     session = _tutorial()
     recorded = []
     while session.cursor != (5, 7):
@@ -95,7 +95,7 @@ def test_goto_and_run_match_an_uninterrupted_run():
     np.testing.assert_array_equal(wandering.history.gradient_norms, straight.history.gradient_norms)
 
 
-def test_history_loss_is_the_loss_at_each_parameter_set():
+def test_history_loss_per_parameter_set():
     session = _tutorial()
     session.run(5)
     parameters = check_parameters(SPEC, REFERENCE["initial_parameters"])
@@ -125,7 +125,8 @@ def test_learning_rate_change_is_recorded_and_replayed():
     session.run(3)
     assert session.set_learning_rate(0.5) == 4
     session.run(3)
-    assert session.rates.at(3) == 0.1 and session.rates.at(4) == 0.5
+    assert session.rates.at(3) == 0.1
+    assert session.rates.at(4) == 0.5
     final = _snapshot(session)
     session.reset()
     session.run(6)

@@ -44,7 +44,7 @@ def test_sigmoid_of_minus_1000_is_zero_without_warning():
     assert values.tolist() == [0.0, 1.0]
 
 
-def test_binary_cross_entropy_of_logit_40_for_target_0_is_40():
+def test_binary_cross_entropy_logit_40_target_0():
     z = np.array([[40.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
