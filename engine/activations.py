@@ -1,7 +1,8 @@
 """Activation functions: value, elementwise derivative and display formulas.
 
 Each activation writes into a caller's buffer when one is given (``out=``), so the fast
-training path can reuse its work arrays. Softmax is per row; its derivative is the
+training path can reuse its work arrays; without one it makes a new array by the same
+calls, so both give the same bits. Softmax is per row; its derivative is the
 per-sample Jacobian ``diag(a) − a aᵀ`` of shape (m, C, C) instead of an elementwise array.
 """
 
@@ -22,21 +23,21 @@ def relu(z, out=None):
 def relu_derivative(z, a, out=None):
     """Return 1 where z > 0 and 0 elsewhere: the derivative at exactly 0 is taken as 0."""
     if out is None:
-        return (z > 0).astype(np.float64)
+        out = np.empty_like(z)
     np.greater(z, 0.0, out=out, casting="unsafe")
     return out
 
 
 def leaky_relu(z, out=None):
     if out is None:
-        return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+        out = np.empty_like(z)
     np.multiply(z, LEAKY_RELU_SLOPE, out=out)
     return np.maximum(z, out, out=out)
 
 
 def leaky_relu_derivative(z, a, out=None):
     if out is None:
-        return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)
+        out = np.empty_like(z)
     np.greater(z, 0.0, out=out, casting="unsafe")
     out *= 1.0 - LEAKY_RELU_SLOPE
     out += LEAKY_RELU_SLOPE
@@ -66,14 +67,14 @@ def tanh_derivative(z, a, out=None):
 
 def linear(z, out=None):
     if out is None:
-        return np.array(z, dtype=np.float64, copy=True)
+        out = np.empty_like(z)
     out[...] = z
     return out
 
 
 def linear_derivative(z, a, out=None):
     if out is None:
-        return np.ones_like(z, dtype=np.float64)
+        out = np.empty_like(z)
     out.fill(1.0)
     return out
 

@@ -1,22 +1,23 @@
-"""One training iteration: forward pass, loss, backward pass and gradient-descent update.
+"""One training iteration traced: every intermediate kept in its own array.
 
-``run_iteration`` computes one iteration on fresh work arrays with a recorder that freezes
-every intermediate into a ``Step``; ``trace_iteration`` wraps it. The fast path in
-``engine.optimizers`` makes the same NumPy calls in the same order on reused arrays, so both
-produce bit-identical parameters (a test checks it).
+``trace_iteration`` makes the same NumPy calls in the same order as the fast path in
+``engine.optimizers``, so both give bit-identical parameters (a test checks it), but it
+writes each intermediate into a new array and keeps it. The ``Step`` objects the window
+shows are built from those arrays when first asked for: at the tutorial's size, building
+the 19 frozen steps costs more than the arithmetic, and Run or a gradient check never
+needs them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 import numpy as np
 
 from engine.activations import get_activation, softmax_jacobian
 from engine.losses import get_loss
 from engine.network import NetworkSpec
-from engine.steps import Step
-from engine.step_builder import StepRecorder
+from engine.steps import Step, frozen_array
 
 
 class LayerWork:
@@ -38,7 +39,7 @@ class LayerWork:
 
 
 class Workspace:
-    """Every work array of one iteration at batch size m, so a warm iteration allocates little."""
+    """Every work array of one iteration at batch size m, reused by the fast path."""
 
     def __init__(self, spec: NetworkSpec, m: int):
         self.m = m
@@ -47,183 +48,141 @@ class Workspace:
             LayerWork(fan_in, fan_out, m, layer.activation)
             for fan_in, fan_out, layer in zip(spec.widths, spec.widths[1:], spec.layers)
         ]
-        self._names = [(f"W{number}", f"b{number}") for number in range(1, spec.depth + 1)]
-        self._bound: tuple[dict, list, list] | None = None
-
-    def bind(self, parameters: dict) -> tuple[list, list]:
-        """Return the weight and bias arrays of parameters in layer order, cached for the same dict."""
-        if self._bound is None or self._bound[0] is not parameters:
-            weights = [parameters[name] for name, _ in self._names]
-            biases = [parameters[name] for _, name in self._names]
-            self._bound = (parameters, weights, biases)
-        return self._bound[1], self._bound[2]
-
-    def gradients(self) -> dict[str, np.ndarray]:
-        """Return the gradient buffers by parameter name (views, overwritten next iteration)."""
-        grads = {}
-        for number, work in enumerate(self.layers, start=1):
-            grads[f"W{number}"] = work.dW
-            grads[f"b{number}"] = work.db
-        return grads
 
 
-def run_iteration(spec, parameters, inputs, targets, lr, work, recorder=None) -> float:
-    """Run one iteration on a batch and return the loss before the update.
+def output_chain(loss_function, activation, z, a, targets):
+    """Return ∂L/∂a, ∂a/∂z and their product ∂L/∂z of the output layer, each a new array.
 
-    parameters: {"W1": (n_in, n_1), "b1": (n_1,), …}, left unchanged: the updated values are
-    new arrays, handed to the recorder's update steps.
-    inputs: (m, n_in); targets: (m, n_out); work: a fresh ``Workspace`` for batch size m.
-    recorder: a ``StepRecorder`` or None; it receives every intermediate in step order.
+    ∂a/∂z is elementwise (m, C), or the per-sample Jacobian (m, C, C) of softmax.
     """
-    weights, biases = work.bind(parameters)
-    loss_function = work.loss_function
-
-    forward(weights, biases, inputs, work, recorder)
-    output = work.layers[-1]
-    loss = loss_function.value(output.z, output.a, targets)
-    if recorder is not None:
-        recorder.loss(loss)
-    backward(loss_function, weights, inputs, targets, work, recorder)
-    update(weights, biases, lr, work, recorder)
-    return loss
+    da = loss_function.gradient(a, targets, out=np.empty_like(a))
+    if activation.is_elementwise:
+        dadz = activation.derivative(z, a)
+        return da, dadz, np.multiply(da, dadz)
+    jacobian = softmax_jacobian(a)
+    return da, jacobian, np.einsum("ki,kij->kj", da, jacobian)
 
 
-def forward(weights, biases, inputs, work, recorder=None) -> None:
-    """Fill z = a_prev · W + b and a = f(z) of every layer in work, from inputs (m, n_in)."""
-    previous = inputs
-    for number, work_layer in enumerate(work.layers, start=1):
-        np.matmul(previous, weights[number - 1], out=work_layer.z)
-        work_layer.z += biases[number - 1]
-        if recorder is not None:
-            recorder.affine(number, work_layer.z)
-        work_layer.activation.forward(work_layer.z, out=work_layer.a)
-        if recorder is not None:
-            recorder.activation(number, work_layer.a)
-        previous = work_layer.a
+@functools.lru_cache(maxsize=64)
+def _plan(spec: NetworkSpec):
+    """The names and functions a traced iteration of spec uses, layer by layer from 1."""
+    layers = tuple(
+        (number, get_activation(layer.activation), f"W{number}", f"b{number}", f"z{number}", f"a{number}",
+         f"a{number - 1}", f"da{number}", f"dadz{number}", f"dz{number}", f"dW{number}", f"db{number}",
+         f"da{number - 1}")
+        for number, layer in enumerate(spec.layers, start=1)
+    )
+    loss_function = get_loss(spec.loss)
+    fused = loss_function.fused_activation == spec.layers[-1].activation
+    return layers, loss_function, fused, tuple(spec.parameter_shapes())
 
 
-def backward(loss_function, weights, inputs, targets, work, recorder=None) -> None:
-    """Fill ∂L/∂z, ∂L/∂W, ∂L/∂b and ∂L/∂a of every layer in work, from the top down."""
-    layers = work.layers
-    depth = len(layers)
+class IterationTrace:
+    """One traced iteration: its intermediates, the loss before the update and the parameters after it.
 
-    # Output layer: ∂L/∂z from the loss, fused where the output activation allows.
-    output = layers[-1]
-    fused = loss_function.fused_activation == output.activation.name
-    if fused and recorder is None:
-        _fused_gradient(loss_function, output, targets)
+    ``values`` maps step keys (``a0`` for the inputs, ``Y``, ``W1``, ``z1``, ``dz2``, …) to
+    arrays of this iteration; ``W1`` and the other parameter names hold the values before the
+    update. ``parameters`` and ``gradients`` are read-only; ``steps`` are built on first use.
+    """
+
+    __slots__ = ("spec", "values", "loss", "lr", "parameters", "gradients", "_steps")
+
+    def __init__(self, spec: NetworkSpec, values: dict, loss: float, lr: float, parameters: dict, gradients: dict):
+        self.spec = spec
+        self.values = values
+        self.loss = loss
+        self.lr = lr
+        self.parameters = parameters
+        self.gradients = gradients
+        self._steps: tuple[Step, ...] | None = None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Every step of the iteration in order, each frozen with read-only arrays."""
+        if self._steps is None:
+            from engine.step_builder import build_steps
+
+            self._steps = build_steps(self.spec, self.values, self.lr, self.parameters)
+        return self._steps
+
+    def parameters_before(self) -> dict[str, np.ndarray]:
+        """Return the read-only parameters the iteration started from, by name."""
+        return {name: self.values[name] for name in self.parameters}
+
+
+def trace_iteration(spec: NetworkSpec, parameters, inputs, targets, lr: float) -> IterationTrace:
+    """Run one iteration, keeping every intermediate, and return its trace.
+
+    The caller's arrays are not modified; writable ones are copied so that later changes
+    cannot reach the trace. inputs: (m, n_in); targets: (m, n_out).
+    """
+    layers, loss_function, fused, names = _plan(spec)
+    lr = float(lr)
+    Y = _read_only(targets)
+    values = {"a0": _read_only(inputs), "Y": Y}
+    for name in names:
+        values[name] = _read_only(parameters[name])
+
+    previous = values["a0"]
+    for _, activation, W, b, z_key, a_key, *_ in layers:
+        z = np.matmul(previous, values[W])
+        z += values[b]
+        values[z_key] = z
+        previous = values[a_key] = activation.forward(z)
+
+    _, output_activation, _, _, z_key, a_key, _, da_key, dadz_key, dz_key, *_ = layers[-1]
+    z, a = values[z_key], values[a_key]
+    loss = values["L"] = loss_function.value(z, a, Y)
+    if fused:
+        # ∂L/∂a and ∂a/∂z only explain the fused gradient; the step builder computes them.
+        dz = np.subtract(a, Y)
+        dz /= Y.size if loss_function.per_element else Y.shape[0]
     else:
-        loss_function.gradient(output.a, targets, out=output.da)
-        if recorder is not None:
-            recorder.loss_gradient(depth, output.da, feeds_gradient=not fused)
-        _output_chain(loss_function, output, targets, fused, recorder, depth)
+        values[da_key], values[dadz_key], dz = output_chain(loss_function, output_activation, z, a, Y)
+    values[dz_key] = dz
 
-    # Every layer from the top: ∂L/∂W, ∂L/∂b, then ∂L/∂a of the layer below.
-    for number in range(depth, 0, -1):
-        work_layer = layers[number - 1]
+    depth = len(layers)
+    gradients = {}
+    for number, activation, W, b, z_key, a_key, below_key, da_key, dadz_key, dz_key, dW_key, db_key, below_da_key \
+            in reversed(layers):
         if number < depth:
-            work_layer.activation.derivative(work_layer.z, work_layer.a, out=work_layer.dadz)
-            if recorder is not None:
-                recorder.activation_derivative(number, work_layer.dadz, feeds_gradient=True)
-            np.multiply(work_layer.da, work_layer.dadz, out=work_layer.dz)
-            if recorder is not None:
-                recorder.chain(number, work_layer.dz, via="elementwise")
-
-        below = inputs if number == 1 else layers[number - 2].a
-        np.matmul(below.T, work_layer.dz, out=work_layer.dW)
-        if recorder is not None:
-            recorder.weight_gradient(number, work_layer.dW)
-        np.add.reduce(work_layer.dz, axis=0, out=work_layer.db)
-        if recorder is not None:
-            recorder.bias_gradient(number, work_layer.db)
+            dadz = values[dadz_key] = activation.derivative(values[z_key], values[a_key])
+            dz = values[dz_key] = np.multiply(values[da_key], dadz)
+        gradients[W] = values[dW_key] = _frozen(np.matmul(values[below_key].T, dz))
+        gradients[b] = values[db_key] = _frozen(np.add.reduce(dz, axis=0))
         if number > 1:
-            np.matmul(work_layer.dz, weights[number - 1].T, out=layers[number - 2].da)
-            if recorder is not None:
-                recorder.backpropagate(number - 1, layers[number - 2].da)
+            values[below_da_key] = np.matmul(dz, values[W].T)
 
-
-def update(weights, biases, lr, work, recorder=None) -> None:
-    """Compute θ − α ∂L/∂θ into new arrays, from the top layer down, and record each.
-
-    The subtraction gives the same bits as the fast path's in-place θ −= α ∂L/∂θ.
-    """
-    for number in range(len(work.layers), 0, -1):
-        work_layer = work.layers[number - 1]
-        np.multiply(work_layer.dW, lr, out=work_layer.update_W)
-        new_weights = np.subtract(weights[number - 1], work_layer.update_W)
-        if recorder is not None:
-            recorder.update(f"W{number}", number, new_weights)
-        np.multiply(work_layer.db, lr, out=work_layer.update_b)
-        new_biases = np.subtract(biases[number - 1], work_layer.update_b)
-        if recorder is not None:
-            recorder.update(f"b{number}", number, new_biases)
+    updated = {}
+    for name in names:
+        # θ − α·∂L/∂θ in one new array: the same bits as the fast path's θ −= α·∂L/∂θ.
+        step = np.multiply(gradients[name], lr)
+        updated[name] = _frozen(np.subtract(values[name], step, out=step))
+    return IterationTrace(spec, values, loss, lr, updated, {name: gradients[name] for name in names})
 
 
 def evaluate(spec: NetworkSpec, parameters, inputs, targets=None):
     """Run the forward pass alone; return the output a_L (m, n_out), and the loss when targets are given."""
-    inputs = np.asarray(inputs, dtype=np.float64)
-    work = Workspace(spec, inputs.shape[0])
-    weights = [parameters[f"W{number}"] for number in range(1, spec.depth + 1)]
-    biases = [parameters[f"b{number}"] for number in range(1, spec.depth + 1)]
-    forward(weights, biases, inputs, work)
-    output = work.layers[-1]
+    previous = np.asarray(inputs, dtype=np.float64)
+    z = previous
+    for number, layer in enumerate(spec.layers, start=1):
+        z = np.matmul(previous, parameters[f"W{number}"])
+        z += parameters[f"b{number}"]
+        previous = get_activation(layer.activation).forward(z)
     if targets is None:
-        return output.a
+        return previous
     targets = np.asarray(targets, dtype=np.float64)
-    return output.a, get_loss(spec.loss).value(output.z, output.a, targets)
+    return previous, get_loss(spec.loss).value(z, previous, targets)
 
 
-def _fused_gradient(loss_function, output, targets):
-    np.subtract(output.a, targets, out=output.dz)
-    output.dz /= targets.size if loss_function.per_element else targets.shape[0]
+def _read_only(values) -> np.ndarray:
+    """Return values itself when it is already a read-only float64 array, else a frozen copy."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and not values.flags.writeable:
+        return values
+    return frozen_array(values)
 
 
-def _output_chain(loss_function, output, targets, fused, recorder, depth):
-    """Compute ∂a/∂z and ∂L/∂z of the output layer from its ∂L/∂a (already in output.da)."""
-    if output.activation.is_elementwise:
-        output.activation.derivative(output.z, output.a, out=output.dadz)
-        jacobian = None
-        if recorder is not None:
-            recorder.activation_derivative(depth, output.dadz, feeds_gradient=not fused)
-    else:
-        jacobian = softmax_jacobian(output.a)
-        if recorder is not None:
-            recorder.softmax_jacobian(depth, jacobian, feeds_gradient=not fused)
-
-    if jacobian is None:
-        chained = np.multiply(output.da, output.dadz, out=None if fused else output.dz)
-    else:
-        chained = np.einsum("ki,kij->kj", output.da, jacobian)
-        if not fused:
-            output.dz[...] = chained
-
-    if fused:
-        _fused_gradient(loss_function, output, targets)
-        recorder.fused_chain(depth, output.dz, alternative=chained)
-    elif recorder is not None:
-        recorder.chain(depth, output.dz, via="elementwise" if jacobian is None else "jacobian")
-
-
-@dataclass(frozen=True)
-class IterationTrace:
-    """Every step of one iteration, the loss before the update and the parameters after it."""
-
-    steps: tuple[Step, ...]
-    loss: float
-    parameters: dict
-    gradients: dict
-
-
-def trace_iteration(spec: NetworkSpec, parameters, inputs, targets, lr: float) -> IterationTrace:
-    """Run one iteration on copies of parameters and return all its steps.
-
-    The caller's parameters are not modified. inputs: (m, n_in); targets: (m, n_out).
-    """
-    inputs = np.asarray(inputs, dtype=np.float64)
-    targets = np.asarray(targets, dtype=np.float64)
-    recorder = StepRecorder(spec, parameters, inputs, targets, lr)
-    # The recorder's read-only parameters (copies only where the caller's were writable).
-    frozen = {name: recorder.frozen[name] for name in spec.parameter_shapes()}
-    loss = run_iteration(spec, frozen, inputs, targets, lr, Workspace(spec, inputs.shape[0]), recorder)
-    gradients = {name: recorder.frozen[f"d{name}"] for name in frozen}
-    return IterationTrace(tuple(recorder.steps), loss, recorder.updated_parameters(), gradients)
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """Mark an array this iteration made read-only and return it."""
+    array.setflags(write=False)
+    return array

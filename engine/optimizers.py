@@ -1,9 +1,9 @@
 """Continuous training without step objects: plain gradient descent on reused work arrays.
 
 ``FastTrainer`` owns its parameters and one ``Workspace`` per batch size. Its loop makes the
-same NumPy calls in the same order as ``run_iteration`` without a recorder, unrolled over
-per-layer tuples prepared once, because at small sizes Python's attribute lookups cost as
-much as the arithmetic. Tests check that its parameters stay bit-identical to the traced path.
+same NumPy calls in the same order as ``trace_iteration`` but keeps no intermediates. It is
+unrolled over per-layer tuples prepared once, because at small sizes Python's attribute
+lookups cost as much as the arithmetic. Tests check that its parameters stay bit-identical to the traced path.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from engine.iteration import Workspace, _output_chain
+from engine.activations import softmax_jacobian
+from engine.iteration import Workspace
 from engine.network import NetworkSpec
 from engine.steps import frozen_parameters
 
@@ -42,8 +43,12 @@ class FastTrainer:
 
     def __init__(self, spec: NetworkSpec, parameters: dict[str, np.ndarray]):
         self.spec = spec
-        self.parameters = {name: np.array(parameters[name], dtype=np.float64, copy=True)
-                           for name in spec.parameter_shapes()}
+        names = spec.parameter_shapes()
+        self.parameters = {name: np.array(parameters[name], dtype=np.float64, copy=True) for name in names}
+        # Until the first iteration, snapshot() returns read-only starting values without copying them.
+        self._start = None
+        if all(_is_frozen(parameters[name]) for name in names):
+            self._start = {name: parameters[name] for name in names}
         self._plans: dict[int, tuple] = {}
         self._last: Workspace | None = None
 
@@ -69,7 +74,11 @@ class FastTrainer:
             output.dz /= divisor
         else:
             loss_function.gradient(output.a, targets, out=output.da)
-            _output_chain(loss_function, output, targets, False, None, len(layers))
+            if output.dadz is not None:
+                output.activation.derivative(output.z, output.a, out=output.dadz)
+                np.multiply(output.da, output.dadz, out=output.dz)
+            else:
+                output.dz[...] = np.einsum("ki,kij->kj", output.da, softmax_jacobian(output.a))
 
         for index in range(len(layers) - 1, -1, -1):
             W, _, z, a, _, derivative, da, dadz, dz, dW, db, _, _ = layers[index]
@@ -91,7 +100,8 @@ class FastTrainer:
     def _plan(self, m: int):
         """Prepare the work arrays for batch size m as one tuple per layer, bottom to top."""
         work = Workspace(self.spec, m)
-        weights, biases = work.bind(self.parameters)
+        weights = [self.parameters[f"W{number}"] for number in range(1, self.spec.depth + 1)]
+        biases = [self.parameters[f"b{number}"] for number in range(1, self.spec.depth + 1)]
         depth = len(work.layers)
         layers = []
         for index, (layer, W, b) in enumerate(zip(work.layers, weights, biases)):
@@ -111,5 +121,11 @@ class FastTrainer:
         return np.array([frobenius_norm(layer.dW) for layer in self._last.layers])
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        """Return read-only copies of the current parameters."""
+        """Return the current parameters read-only: copies, or the read-only arrays it started from."""
+        if self._last is None and self._start is not None:
+            return dict(self._start)
         return frozen_parameters(self.parameters)
+
+
+def _is_frozen(array) -> bool:
+    return isinstance(array, np.ndarray) and array.dtype == np.float64 and not array.flags.writeable

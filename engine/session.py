@@ -202,7 +202,7 @@ class Session:
         """Return θ after iteration − 1 updates, from the trainer or a checkpoint and a replay."""
         finished = iteration - 1
         if finished == self.finished_iterations:
-            return self._trainer.parameters
+            return self._trainer.snapshot()
         return self._replayed(finished)
 
     def _replayed(self, finished: int) -> dict[str, np.ndarray]:
@@ -293,8 +293,7 @@ class Session:
     def _unfinish_traced_iteration(self) -> None:
         """Undo the current iteration's update: its update steps keep the parameters from before it."""
         finished = self._iteration - 1
-        before = {step.key: step.operand(step.key) for step in self.current_trace().steps if step.phase == "update"}
-        self._trainer = FastTrainer(self.spec, before)
+        self._trainer = FastTrainer(self.spec, self.current_trace().parameters_before())
         self.history.truncate(finished)
 
     def _record_finished(self, norms) -> None:

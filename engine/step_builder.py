@@ -1,9 +1,9 @@
-"""The recorder that turns the intermediates of one iteration into ``Step`` objects.
+"""Build the ``Step`` objects of a traced iteration from its intermediates.
 
-``run_iteration`` calls one method per computation, in step order; each method freezes the
-value and writes the formula the window shows for that step. A traced iteration writes each
-array of its fresh ``Workspace`` once and puts updated parameters in new arrays, so the
-recorder marks those arrays read-only in place instead of copying them.
+``build_steps`` walks the steps in order and calls one ``StepRecorder`` method per
+computation; each method freezes the value and writes the formula the window shows for
+that step. The arrays of a trace belong to it alone, so they are marked read-only in place
+instead of copied.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from engine.activations import get_activation
+from engine.iteration import output_chain
 from engine.losses import get_loss
 from engine.steps import Step, frozen_array
 from engine.symbols import display_symbol
@@ -25,18 +26,61 @@ def _layer_formula(template: str, layer: int) -> str:
     return re.sub(r"\b([za])\b", lambda match: f"{match.group(1)}{layer}", template)
 
 
-class StepRecorder:
-    """Collect the steps of one iteration; ``frozen`` maps code names to read-only arrays."""
+def build_steps(spec, values: dict, lr: float, updated: dict) -> tuple[Step, ...]:
+    """Return the 9·depth + 1 steps of an iteration from ``IterationTrace.values`` and the updated parameters."""
+    recorder = StepRecorder(spec, values, lr)
+    depth = spec.depth
+    for layer in range(1, depth + 1):
+        recorder.affine(layer, values[f"z{layer}"])
+        recorder.activation(layer, values[f"a{layer}"])
+    recorder.loss(values["L"])
 
-    def __init__(self, spec, parameters, inputs, targets, lr):
+    output = get_activation(spec.layers[-1].activation)
+    loss_function = recorder.loss_function
+    fused = loss_function.fused_activation == output.name
+    if fused:
+        # Shown for the derivation only, because the gradient went through (a − Y)/n. A saturated
+        # or diverged output gives inf or NaN here, which the steps show instead of warning.
+        with np.errstate(all="ignore"):
+            da, dadz, chained = output_chain(loss_function, output, values[f"z{depth}"], values[f"a{depth}"],
+                                             values["Y"])
+    else:
+        da, dadz = values[f"da{depth}"], values[f"dadz{depth}"]
+    recorder.loss_gradient(depth, da, feeds_gradient=not fused)
+    if output.is_elementwise:
+        recorder.activation_derivative(depth, dadz, feeds_gradient=not fused)
+    else:
+        recorder.softmax_jacobian(depth, dadz, feeds_gradient=not fused)
+    if fused:
+        recorder.fused_chain(depth, values[f"dz{depth}"], alternative=chained)
+    else:
+        recorder.chain(depth, values[f"dz{depth}"], via="elementwise" if output.is_elementwise else "jacobian")
+
+    for layer in range(depth, 0, -1):
+        if layer < depth:
+            recorder.activation_derivative(layer, values[f"dadz{layer}"], feeds_gradient=True)
+            recorder.chain(layer, values[f"dz{layer}"], via="elementwise")
+        recorder.weight_gradient(layer, values[f"dW{layer}"])
+        recorder.bias_gradient(layer, values[f"db{layer}"])
+        if layer > 1:
+            recorder.backpropagate(layer - 1, values[f"da{layer - 1}"])
+
+    for layer in range(depth, 0, -1):
+        recorder.update(f"W{layer}", layer, updated[f"W{layer}"])
+        recorder.update(f"b{layer}", layer, updated[f"b{layer}"])
+    return tuple(recorder.steps)
+
+
+class StepRecorder:
+    """Collect the steps of one iteration; ``frozen`` maps keys to the read-only arrays operands read."""
+
+    def __init__(self, spec, values: dict, lr: float):
         self.spec = spec
         self.loss_function = get_loss(spec.loss)
         self.steps: list[Step] = []
-        self.frozen: dict[str, np.ndarray] = {"a0": _read_only(inputs), "Y": _read_only(targets)}
-        self.frozen["lr"] = frozen_array(lr)
-        for name, value in parameters.items():
-            self.frozen[name] = _read_only(value)
-        self.new_parameters: dict[str, np.ndarray] = {}
+        self.frozen: dict[str, np.ndarray] = {"a0": values["a0"], "Y": values["Y"], "lr": frozen_array(lr)}
+        for name in spec.parameter_shapes():
+            self.frozen[name] = values[name]
 
     def _add(self, key, phase, layer, kind, formula, latex, operands, value, **extra) -> Step:
         frozen = _freeze_in_place(value)
@@ -145,19 +189,7 @@ class StepRecorder:
     def update(self, name, layer, value):
         formula = f"{name} ← {name} − α · ∂L/∂{name}"
         latex = rf"{name[0]}_{{{layer}}} \leftarrow {name[0]}_{{{layer}}} - \alpha \frac{{\partial L}}{{\partial {name[0]}_{{{layer}}}}}"
-        step = self._add(name, "update", layer, "update", formula, latex, (name, f"d{name}", "lr"), value)
-        self.new_parameters[name] = step.value
-
-    def updated_parameters(self) -> dict[str, np.ndarray]:
-        """Return the parameters after the update, in the network's order."""
-        return {name: self.new_parameters[name] for name in self.spec.parameter_shapes()}
-
-
-def _read_only(values) -> np.ndarray:
-    """Return values itself when it is already a read-only float64 array, else a frozen copy."""
-    if isinstance(values, np.ndarray) and values.dtype == np.float64 and not values.flags.writeable:
-        return values
-    return frozen_array(values)
+        self._add(name, "update", layer, "update", formula, latex, (name, f"d{name}", "lr"), value)
 
 
 def _freeze_in_place(value) -> np.ndarray:

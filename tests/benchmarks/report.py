@@ -134,7 +134,7 @@ def measure_all(settings: Settings, selected: set[str], progress) -> list:
     if "traced_vs_numpy" in selected:
         for case in all_cases:
             jobs.append(("traced_vs_numpy", case.label,
-                         lambda case=case: [engine_targets.traced_vs_numpy(case, settings)]))
+                         lambda case=case: engine_targets.traced_vs_numpy(case, settings)))
     if "session_io" in selected:
         jobs.append(("session_io", "tutorial", lambda: engine_targets.session_io(settings)))
     if selected & {"step_frame", "run_throughput", "run_memory"}:
