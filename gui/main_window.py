@@ -35,6 +35,7 @@ from gui import graph_state, theme
 from gui.breakpoints_panel import BreakpointsPanel
 from gui.chain_view import ChainView
 from gui.controller import SPEEDS, Controller
+from gui.layout_boundary import LayoutBoundary
 from gui.loss_plot import LossPlot
 from gui.new_network_dialog import NewNetworkDialog
 from gui.network_view import NetworkView
@@ -126,12 +127,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._banner)
         layout.addWidget(self.network_view, 1)
         layout.addWidget(self._graph_caption)
-        self.setCentralWidget(central)
+        self.setCentralWidget(LayoutBoundary(central))
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        dock.setWidget(LayoutBoundary(widget))
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -282,7 +283,8 @@ class MainWindow(QMainWindow):
         widths = {self.position_label: 300, self.loss_label: 260, self.accuracy_label: 200, self.rate_label: 110}
         for label, width in widths.items():
             label.setStyleSheet("padding: 0 8px;")
-            label.setFixedWidth(width)
+            # A fixed height too: a label that can still grow passes each new text up to the window's layout.
+            label.setFixedSize(width, label.sizeHint().height())
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             bar.addPermanentWidget(label)
 
@@ -332,10 +334,13 @@ class MainWindow(QMainWindow):
         what = "weights W" if self.edge_mode == "weight" else "gradients ∂L/∂W of this iteration"
         self._graph_caption.setText(f"Edges show {what} · {caption} for sample {self.controller.sample} of {rows}")
         # Block the spin box while the batch size sets its range, so the range change is not a user choice.
-        self.sample_spin.blockSignals(True)
-        self.sample_spin.setRange(0, rows - 1)
-        self.sample_spin.setValue(min(self.controller.sample, rows - 1))
-        self.sample_spin.blockSignals(False)
+        # Unchanged values are not set again, because each call re-lays-out the toolbar.
+        sample = min(self.controller.sample, rows - 1)
+        if (self.sample_spin.maximum(), self.sample_spin.value()) != (rows - 1, sample):
+            self.sample_spin.blockSignals(True)
+            self.sample_spin.setRange(0, rows - 1)
+            self.sample_spin.setValue(sample)
+            self.sample_spin.blockSignals(False)
 
     def _render_status(self) -> None:
         session = self.controller.session
@@ -354,9 +359,10 @@ class MainWindow(QMainWindow):
             self.accuracy_label.setText(f"training accuracy {accuracy:.1%}")
         self.rate_label.setText(f"α {session.learning_rate:g}")
         # Block the spin box while showing the session's rate, so this is not taken as a new rate.
-        self.learning_rate_spin.blockSignals(True)
-        self.learning_rate_spin.setValue(session.learning_rate)
-        self.learning_rate_spin.blockSignals(False)
+        if self.learning_rate_spin.value() != session.learning_rate:
+            self.learning_rate_spin.blockSignals(True)
+            self.learning_rate_spin.setValue(session.learning_rate)
+            self.learning_rate_spin.blockSignals(False)
 
     def _render_loss_plot(self) -> None:
         session = self.controller.session

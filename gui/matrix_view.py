@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QProxyStyle, QStyle, QTableView
 
 from engine.symbols import format_index, format_number
 from gui import theme
@@ -28,6 +28,7 @@ TINT_STRENGTH = 0.55
 FIT_ROWS = 24
 FIT_COLUMNS = 16
 QWIDGETSIZE_MAX = (1 << 24) - 1
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class MatrixModel(QAbstractTableModel):
@@ -51,6 +52,8 @@ class MatrixModel(QAbstractTableModel):
         self._bold_font = theme.monospace_font(9.5, QFont.Weight.Bold)
         self._header_font = theme.ui_font(8.5)
         self._backgrounds = _tinted_colours(TINT_STRENGTH)
+        self._tints = np.zeros((0, 0), dtype=int)
+        self._texts: dict[tuple[int, int], str] = {}
 
     # Contents
 
@@ -63,6 +66,13 @@ class MatrixModel(QAbstractTableModel):
         self._original_ndim = values.ndim
         self._values = values.reshape(1, -1) if values.ndim < 2 else values
         self._limit = theme.finite_limit(values)
+        # Qt requests several roles of every cell on every repaint, so the per-cell work is
+        # done here once: the background tint indices (−1 for NaN and ±∞) vectorised now,
+        # and each text on its first request.
+        finite = np.isfinite(self._values)
+        positions = theme.symmetric_positions(np.where(finite, self._values, 0.0), self._limit)
+        self._tints = np.where(finite, np.rint(positions * (len(self._backgrounds) - 1)), -1).astype(int)
+        self._texts: dict[tuple[int, int], str] = {}
         self._symbol = symbol
         self._row_label = row_label
         self._column_label = column_label
@@ -125,25 +135,24 @@ class MatrixModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        value = float(self._values[index.row(), index.column()])
-
+        cell = (index.row(), index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            return format_number(value)
+            text = self._texts.get(cell)
+            if text is None:
+                text = self._texts[cell] = format_number(float(self._values[cell]))
+            return text
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT_ALIGNED
         if role == Qt.ItemDataRole.BackgroundRole:
-            if not np.isfinite(value):
-                return theme.INVALID_BACKGROUND
-            position = theme.symmetric_positions(np.array([value]), self._limit)[0]
-            return self._backgrounds[round(position * (len(self._backgrounds) - 1))]
+            tint = self._tints[cell]
+            return theme.INVALID_BACKGROUND if tint < 0 else self._backgrounds[tint]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return theme.INVALID if not np.isfinite(value) else theme.TEXT
+            return theme.INVALID if self._tints[cell] < 0 else theme.TEXT
         if role == Qt.ItemDataRole.FontRole:
-            focused = self._focus == (index.row(), index.column())
-            return self._bold_font if focused or not np.isfinite(value) else self._font
+            return self._bold_font if self._focus == cell or self._tints[cell] < 0 else self._font
         if role == Qt.ItemDataRole.ToolTipRole:
-            element = format_index(self.element_index(index.row(), index.column()))
-            return f"{self._symbol}{element} = {format_number(value)}"
+            element = format_index(self.element_index(*cell))
+            return f"{self._symbol}{element} = {format_number(float(self._values[cell]))}"
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
@@ -173,19 +182,15 @@ def _tinted_colours(strength: float, count: int = 257) -> tuple[QColor, ...]:
     return tuple(QColor(*(int(round(channel)) for channel in row)) for row in tinted)
 
 
-class _FocusOutlineDelegate(QStyledItemDelegate):
-    """Paint cells as usual and draw an outline around the focused one."""
+class _GridColourStyle(QProxyStyle):
+    """The application's style with the theme's colour for table grid lines."""
 
-    def paint(self, painter: QPainter, option, index):
-        super().paint(painter, option, index)
-        if index.model().focus_cell != (index.row(), index.column()):
-            return
-        painter.save()
-        pen = QPen(theme.FOCUS)
-        pen.setWidth(2)
-        painter.setPen(pen)
-        painter.drawRect(QRect(option.rect).adjusted(1, 1, -1, -1))
-        painter.restore()
+    def styleHint(self, hint, option=None, widget=None, return_data=None):
+        if hint == QStyle.StyleHint.SH_Table_GridLineColor:
+            # Qt reads the int as an unsigned ARGB value, and PySide6 needs a signed 32-bit int.
+            rgba = theme.GRID.rgba()
+            return rgba - (1 << 32) if rgba >= 1 << 31 else rgba
+        return super().styleHint(hint, option, widget, return_data)
 
 
 class MatrixView(QTableView):
@@ -197,7 +202,6 @@ class MatrixView(QTableView):
         super().__init__(parent)
         self._model = MatrixModel(self)
         self.setModel(self._model)
-        self.setItemDelegate(_FocusOutlineDelegate(self))
 
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -205,7 +209,11 @@ class MatrixView(QTableView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setWordWrap(False)
         self.setFont(theme.monospace_font(9.5))
-        self.setStyleSheet(f"QTableView {{ gridline-color: {theme.css_colour(theme.GRID)}; }}")
+        # The grid colour comes from a proxy style, because a style sheet would route the
+        # painting of every cell through Qt's slower style-sheet style.
+        self._style = _GridColourStyle()
+        self._style.setParent(self)
+        self.setStyle(self._style)
 
         # Fixed section sizes: Qt never measures all 50,000 cells of a large batch.
         for header in (self.horizontalHeader(), self.verticalHeader()):
@@ -274,6 +282,23 @@ class MatrixView(QTableView):
         last_header = self._model.headerData(max(values.shape[1] - 1, 0), Qt.Orientation.Horizontal)
         header = QFontMetrics(theme.ui_font(8.5)).horizontalAdvance(last_header)
         return max(widest, header) + 18
+
+    def paintEvent(self, event) -> None:
+        # The focus outline is drawn over the cells here, once a repaint, instead of by an
+        # item delegate, whose Python paint would run for every cell.
+        super().paintEvent(event)
+        cell = self._model.focus_cell
+        if cell is None:
+            return
+        rect = self.visualRect(self._model.index(*cell))
+        if not rect.isValid() or not event.rect().intersects(rect):
+            return
+        painter = QPainter(self.viewport())
+        pen = QPen(theme.FOCUS)
+        pen.setWidth(2)
+        painter.setPen(pen)
+        painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        painter.end()
 
     def _on_table_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
         if index.isValid():

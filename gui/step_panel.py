@@ -12,7 +12,7 @@ import logging
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QTextOption
+from PySide6.QtGui import QColor, QFont, QPainter, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -128,6 +128,39 @@ class _ValueBox(QWidget):
         layout.addWidget(self.matrix, 1)
 
 
+class PhaseBar(QWidget):
+    """A thin upright bar in the colour of the shown step's phase, or nothing without a colour.
+
+    It paints itself, because setting a style sheet on every Step restyles the widget and
+    re-lays-out the panel.
+    """
+
+    WIDTH = 4
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFixedWidth(self.WIDTH)
+        self._colour: QColor | None = None
+
+    def colour(self) -> QColor | None:
+        return self._colour
+
+    def set_colour(self, colour: QColor | None) -> None:
+        if colour == self._colour:
+            return
+        self._colour = None if colour is None else QColor(colour)
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        if self._colour is None:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._colour)
+        painter.drawRoundedRect(self.rect(), 2, 2)
+
+
 class StepPanel(QWidget):
     """The current step: header, symbol, formula, value table and the focused element's explanation."""
 
@@ -148,8 +181,7 @@ class StepPanel(QWidget):
         palette.setColor(self.backgroundRole(), theme.BACKGROUND)
         self.setPalette(palette)
 
-        self._phase_bar = QFrame()
-        self._phase_bar.setFixedWidth(4)
+        self._phase_bar = PhaseBar()
         self._header = QLabel()
         self._header.setFont(theme.ui_font(9.5, QFont.Weight.DemiBold))
         self._header.setStyleSheet(f"color: {theme.css_colour(theme.MUTED_TEXT)};")
@@ -290,7 +322,7 @@ class StepPanel(QWidget):
         self._symbol.setText("")
         self._formula.setText("")
         self._details.setText("")
-        self._phase_bar.setStyleSheet("background: transparent;")
+        self._phase_bar.set_colour(None)
         self._message.setText(message)
         self._message.show()
         self._splitter.hide()
@@ -304,7 +336,7 @@ class StepPanel(QWidget):
 
         self._header.setText(header_text(step, iteration, total_steps))
         colour = theme.PHASE_COLOURS.get(step.phase, theme.ACCENT)
-        self._phase_bar.setStyleSheet(f"background: {theme.css_colour(colour)}; border-radius: 2px;")
+        self._phase_bar.set_colour(colour)
         self._symbol.setText(step.symbol)
         self._formula.setText(step.formula)
         self._details.setText(self._details_text(step))

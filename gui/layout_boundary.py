@@ -1,0 +1,32 @@
+"""A container that keeps the layout changes inside it from reaching the window around it.
+
+Qt passes every size-hint change up to the top-level window: ``QLayout::activate`` calls
+``updateGeometry`` on its widget whether or not its hints changed. For a dock's panel that
+re-lays-out the main window and repaints all of it, and the step inspector changes its
+labels and tables on every Step. A parent without a layout ends that chain, so this
+container has none: it sizes its one child to fill it and reads its size hints from it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QWidget
+
+
+class LayoutBoundary(QWidget):
+    """Container of one widget that fills it, keeping the child's layout changes inside."""
+
+    def __init__(self, child: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.child = child
+        child.setParent(self)
+
+    def resizeEvent(self, event) -> None:
+        self.child.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+    def sizeHint(self) -> QSize:
+        return self.child.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        return self.child.minimumSizeHint()
