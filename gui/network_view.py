@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGraphicsView, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QGraphicsView, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from engine.symbols import display_symbol, format_number
 from gui import theme
+from gui.colour_scale import ColourScale
 from gui.image_export import export_widget
 
 # Drawing budget. Above these a column shows an evenly spaced subset of its neurons and
@@ -236,27 +237,27 @@ class NetworkView(QWidget):
         self._labels: dict[tuple[int, int], pg.TextItem] = {}
         self._value_texts: dict[tuple[int, int], pg.TextItem] = {}
 
-        self._colour_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0), colorMap=theme.diverging_colormap(), interactive=False,
-            orientation="horizontal", width=10, colorMapMenu=False,
-        )
-        self._colour_bar.getAxis("bottom").setTextPen(theme.MUTED_TEXT)
-        self._colour_bar.getAxis("bottom").setPen(theme.GRID)
-        self._colour_bar.setMaximumWidth(360)
-        self._graphics.addItem(self._colour_bar, row=1, col=0)
-        self._graphics.ci.layout.setAlignment(self._colour_bar, Qt.AlignmentFlag.AlignHCenter)
-        self._legend = pg.LabelItem(justify="center", color=theme.css_colour(theme.MUTED_TEXT), size="8.5pt")
-        self._graphics.addItem(self._legend, row=2, col=0)
-        self._note = pg.LabelItem(justify="center", color=theme.css_colour(theme.FOCUS), size="8.5pt")
-        self._graphics.addItem(self._note, row=3, col=0)
+        self._colour_scale = ColourScale()
+        self._legend = _caption_label(theme.MUTED_TEXT)
+        self._note = _caption_label(theme.FOCUS)
 
         scene = self._graphics.scene()
         scene.sigMouseMoved.connect(self._on_scene_mouse_moved)
         scene.sigMouseClicked.connect(self._on_scene_mouse_clicked)
 
+        # The scale and captions are widgets under the graph, not items in it, so a new
+        # caption text re-lays-out no graph items.
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), theme.BACKGROUND)
+        self.setPalette(palette)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._graphics)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self._graphics, 1)
+        layout.addWidget(self._colour_scale, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self._legend)
+        layout.addWidget(self._note)
 
     # Setters
 
@@ -374,6 +375,12 @@ class NetworkView(QWidget):
         export_widget(self._graphics, path, "the network graph")
 
     # Read-back for the window and for tests
+
+    def legend_text(self) -> str:
+        return self._legend.text()
+
+    def colour_scale(self) -> ColourScale:
+        return self._colour_scale
 
     def note_text(self) -> str:
         """Return the note under the graph (which neurons and edges are left out), or ""."""
@@ -497,20 +504,16 @@ class NetworkView(QWidget):
         self._set_pairs(self._selected_item, found)
 
     def _render_legend(self) -> None:
-        limit = self._colour_limit()
-        levels = (-limit, limit) if limit > 0 else (-1.0, 1.0)
-        # Unchanged levels and texts are not set again, because each call re-lays-out the graph's items.
-        if tuple(self._colour_bar.levels()) != levels:
-            self._colour_bar.setLevels(levels)
+        self._colour_scale.set_limit(self._colour_limit())
         prefix = "W" if self._mode == "weight" else "∂L/∂W"
         names = ", ".join(f"{prefix}{layer}" for layer in self._scaled_layers())
         kind = "weight" if self._mode == "weight" else "gradient"
         if self._highlight_columns is not None and not self._highlight_edges:
             # The bar stays in place so the graph does not jump, but faded, because no edge uses it.
-            self._colour_bar.setOpacity(0.3)
+            self._colour_scale.set_faded(True)
             _set_label_text(self._legend, "This step reads no weights, so every edge is dimmed")
             return
-        self._colour_bar.setOpacity(1.0)
+        self._colour_scale.set_faded(False)
         _set_label_text(self._legend,
                         f"Edge colour: {kind} {names} (blue negative, red positive); width grows with |value|")
 
@@ -773,9 +776,22 @@ def _set_text_colour(item: pg.TextItem, colour: QColor) -> None:
         item.setColor(colour)
 
 
-def _set_label_text(label: pg.LabelItem, text: str) -> None:
-    """Set a LabelItem's text unless it already shows it, since setText always re-lays-out its layout."""
-    if label.text != text:
+def _caption_label(colour: QColor) -> QLabel:
+    """Return a centred one-line caption in colour, as tall as one line of its font."""
+    label = QLabel()
+    label.setFont(theme.ui_font(8.5))
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
+    label.setFixedHeight(label.fontMetrics().height() + 2)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    return label
+
+
+def _set_label_text(label: QLabel, text: str) -> None:
+    """Set a caption's text unless it already shows it, since setText re-lays-out the view."""
+    if label.text() != text:
         label.setText(text)
 
 

@@ -85,8 +85,8 @@ def readable_text_colour(background: QColor) -> QColor:
     return QColor("#ffffff") if luminance < 0.5 else TEXT
 
 
-# Colour scales stop here: pyqtgraph's axes compute the span 2·limit and tick positions, which
-# overflow float64 (and crash the colour bar's axis) for limits near 1e308.
+# Colour scales stop here, so that spans like 2·limit and the tick positions of a scale stay
+# within float64. A pyqtgraph colour bar's axis crashed on limits near 1e308.
 MAX_COLOUR_LIMIT = 1e300
 
 

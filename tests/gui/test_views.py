@@ -446,11 +446,11 @@ def test_network_view_selected_edge_outline(qtbot, tutorial):
 def test_network_view_legend_names_coloured_layers(qtbot, tutorial):
     view = shown(qtbot, NetworkView())
     view.set_network(tutorial.spec, tutorial.parameters)
-    assert "weight W1, W2" in view._legend.text
+    assert "weight W1, W2" in view.legend_text()
     view.set_highlight(step_by_key(tutorial.trace, "dW2"))
-    assert "weight W2 " in view._legend.text
+    assert "weight W2 " in view.legend_text()
     view.set_highlight(step_by_key(tutorial.trace, "a1"))
-    assert view._legend.text == "This step reads no weights, so every edge is dimmed"
+    assert view.legend_text() == "This step reads no weights, so every edge is dimmed"
 
 
 def test_network_view_gradient_mode_in_tooltip(qtbot, tutorial):
@@ -651,3 +651,14 @@ def test_leak_guard_fails_test_with_open_window(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*left 1 top-level window(s) open: QWidget 'left open'*"])
+
+
+def test_network_view_colour_scale_follows_coloured_layers(qtbot, tutorial):
+    view = shown(qtbot, NetworkView())
+    view.set_network(tutorial.spec, tutorial.parameters)
+    W2 = tutorial.parameters["W2"]
+    view.set_highlight(step_by_key(tutorial.trace, "dW2"))
+    assert view.colour_scale().limit() == pytest.approx(float(np.max(np.abs(W2))))
+    assert not view.colour_scale().is_faded()
+    view.set_highlight(step_by_key(tutorial.trace, "a1"))
+    assert view.colour_scale().is_faded()
