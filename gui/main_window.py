@@ -34,6 +34,7 @@ from engine.symbols import format_number
 from gui import graph_state, theme
 from gui.breakpoints_panel import BreakpointsPanel
 from gui.chain_view import ChainView
+from gui.chrome import CachedIconStyle, FlatToolBar
 from gui.controller import SPEEDS, Controller
 from gui.layout_boundary import LayoutBoundary
 from gui.loss_plot import LossPlot
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Gradstep")
         self.resize(1440, 900)
 
+        self._dock_style = CachedIconStyle()
+        self._dock_style.setParent(self)
         self._build_central()
         self._build_docks()
         self._build_actions()
@@ -132,6 +135,7 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
+        dock.setStyle(self._dock_style)
         dock.setWidget(LayoutBoundary(widget))
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -231,7 +235,8 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.actions["shortcuts"])
 
     def _build_toolbar(self) -> None:
-        toolbar = self.addToolBar("Debugger")
+        toolbar = FlatToolBar("Debugger")
+        self.addToolBar(toolbar)
         toolbar.setObjectName("debuggerToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
