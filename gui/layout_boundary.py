@@ -9,8 +9,8 @@ container has none: it sizes its one child to fill it and reads its size hints f
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
 class LayoutBoundary(QWidget):
@@ -20,6 +20,14 @@ class LayoutBoundary(QWidget):
         super().__init__(parent)
         self.child = child
         child.setParent(self)
+        # Grow where the child would grow: a widget with a layout also expands where its layout does.
+        directions = child.sizePolicy().expandingDirections()
+        if child.layout() is not None:
+            directions |= child.layout().expandingDirections()
+        self.setSizePolicy(
+            QSizePolicy.Policy.Expanding if directions & Qt.Orientation.Horizontal else QSizePolicy.Policy.Preferred,
+            QSizePolicy.Policy.Expanding if directions & Qt.Orientation.Vertical else QSizePolicy.Policy.Preferred,
+        )
 
     def resizeEvent(self, event) -> None:
         self.child.setGeometry(self.rect())
