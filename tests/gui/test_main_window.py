@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtWidgets import QApplication
 
 from engine.files import open_session, tutorial_preset
 from engine.iteration import trace_iteration
@@ -194,3 +195,32 @@ def test_gradient_edge_mode(window):
 def test_shortcuts_are_in_tooltips(window):
     assert window.actions["step"].toolTip().endswith("(F10)")
     assert window.actions["run"].toolTip().endswith("(F5)")
+
+
+class _LayoutRequestCounter(QObject):
+    """Counter of the LayoutRequest events the watched widget receives."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_steps_leave_window_layout_alone(window, qtbot):
+    # Each Step changes the inspector's labels and tables; re-laying-out the whole window for
+    # that repainted all of it, so those changes must stop inside the docks.
+    app = QApplication.instance()
+    window.controller.step()
+    app.processEvents()
+    counter = _LayoutRequestCounter()
+    window.installEventFilter(counter)
+    for _ in range(19):
+        window.controller.step()
+        app.processEvents()
+    window.removeEventFilter(counter)
+    assert window.controller.session.cursor == (2, 1)
+    assert counter.count == 0
