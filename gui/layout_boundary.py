@@ -9,8 +9,8 @@ container has none: it sizes its one child to fill it and reads its size hints f
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtWidgets import QApplication, QSizePolicy, QSplitter, QWidget
 
 
 class LayoutBoundary(QWidget):
@@ -38,3 +38,18 @@ class LayoutBoundary(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         return self.child.minimumSizeHint()
+
+    def settle(self) -> None:
+        """Apply every pending layout change inside, from the innermost layouts out.
+
+        Left to the event loop, each layout that changes posts a request to its parent's,
+        which waits for the loop's next pass, so a change deep inside repaints the panel
+        once per level.
+        """
+        widgets = [self.child, *self.child.findChildren(QWidget)]
+        for widget in reversed(widgets):
+            layout = widget.layout()
+            if layout is not None:
+                layout.activate()
+            if isinstance(widget, QSplitter):
+                QApplication.sendPostedEvents(widget, QEvent.Type.LayoutRequest)

@@ -328,6 +328,12 @@ class MainWindow(QMainWindow):
         self._render_graph(step)
         self._render_status()
         self._render_loss_plot()
+        self._settle_layouts()
+
+    def _settle_layouts(self) -> None:
+        """Apply the layout changes of this Step now, so the window repaints them once."""
+        for boundary in (self.centralWidget(), self.step_dock.widget(), self.loss_dock.widget()):
+            boundary.settle()
 
     def _render_graph(self, step) -> None:
         session = self.controller.session
@@ -399,6 +405,7 @@ class MainWindow(QMainWindow):
 
     def _on_controller_focus_changed(self, focus: tuple) -> None:
         self.step_panel.set_focus(focus)
+        self._settle_layouts()
 
     def _on_controller_sample_changed(self, sample: int) -> None:
         self._render_graph(self.controller.session.current_step())

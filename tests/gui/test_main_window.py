@@ -224,3 +224,18 @@ def test_steps_leave_window_layout_alone(window, qtbot):
     window.removeEventFilter(counter)
     assert window.controller.session.cursor == (2, 1)
     assert counter.count == 0
+
+
+def test_step_layout_settles_in_one_pass(window):
+    # A layout change left to the event loop climbs one level per pass and repaints the
+    # inspector each time; the window applies a Step's layout changes before returning.
+    app = QApplication.instance()
+    counter = _LayoutRequestCounter()
+    for _ in range(19):
+        window.controller.step()
+        app.processEvents()
+        app.installEventFilter(counter)
+        app.processEvents()
+        app.removeEventFilter(counter)
+    assert window.controller.session.cursor == (1, 19)
+    assert counter.count == 0
