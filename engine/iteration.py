@@ -65,7 +65,7 @@ def output_chain(loss_function, activation, z, a, targets):
 
 @functools.lru_cache(maxsize=64)
 def _plan(spec: NetworkSpec):
-    """The names and functions a traced iteration of spec uses, layer by layer from 1."""
+    """Return the step keys and functions a traced iteration of spec uses, layer by layer from 1."""
     layers = tuple(
         (number, get_activation(layer.activation), f"W{number}", f"b{number}", f"z{number}", f"a{number}",
          f"a{number - 1}", f"da{number}", f"dadz{number}", f"dz{number}", f"dW{number}", f"db{number}",
@@ -100,7 +100,7 @@ class IterationTrace:
     def steps(self) -> tuple[Step, ...]:
         """Every step of the iteration in order, each frozen with read-only arrays."""
         if self._steps is None:
-            from engine.step_builder import build_steps
+            from engine.step_builder import build_steps  # imported here: step_builder imports this module
 
             self._steps = build_steps(self.spec, self.values, self.lr, self.parameters)
         return self._steps

@@ -19,7 +19,6 @@ import logging
 import math
 import os
 import re
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,7 +353,7 @@ def write_atomic(path, text: str) -> None:
         raise OSError(errno.EINVAL, f"cannot write {path}: it is a folder or a special file, not a regular file")
     data = text.encode("utf-8")
     # A short name, so a long but valid target name still leaves room for it.
-    temporary = path.with_name(f".gradstep-{secrets.token_hex(6)}.tmp")
+    temporary = path.with_name(f".gradstep-{os.urandom(6).hex()}.tmp")
     try:
         # O_EXCL: never write through a file or link that someone else put at that name.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
