@@ -34,6 +34,8 @@ def nice_ticks(limit: float, max_count: int = 7) -> list[float]:
     for exponent in range(math.floor(math.log10(limit)) - 1, math.floor(math.log10(limit)) + 2):
         for mantissa in (1, 2, 5):
             step = mantissa * 10.0**exponent
+            if step <= 0:
+                continue  # 10**exponent underflows to 0 below about 1e-323
             count = math.floor(limit / step * (1 + 1e-9))  # 0.3 / 0.1 is 2.9999999999999996
             if 2 * count + 1 <= max_count:
                 return [k * step for k in range(-count, count + 1)]
@@ -45,7 +47,9 @@ def tick_text(value: float, step: float) -> str:
     if value == 0:
         return "0"
     if step >= 1e5 or step < 1e-4:
-        text = f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+        # As many significant digits as the value has above the spacing: 1.5e-4 at spacing 5e-5.
+        digits = max(1, math.floor(math.log10(abs(value))) - math.floor(math.log10(step) + 1e-9) + 1)
+        text = f"{value:.{digits - 1}e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
     else:
         decimals = max(0, -math.floor(math.log10(step) + 1e-9))
         text = f"{value:.{decimals}f}"
@@ -93,6 +97,12 @@ class ColourScale(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()  # an exception with the painter still active would crash Qt
+
+    def _paint(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self._faded:
             painter.setOpacity(FADED_OPACITY)
@@ -115,4 +125,3 @@ class ColourScale(QWidget):
             width = metrics.horizontalAdvance(text)
             label = QRectF(x - width / 2 - 2, bar.bottom() + TICK_LENGTH, width + 4, metrics.height() + 2)
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
-        painter.end()

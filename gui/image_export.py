@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QWidget
@@ -59,7 +59,10 @@ def _render_svg(widget: QWidget, path: Path, title: str) -> None:
     if not painter.begin(generator):
         raise OSError(f"could not write {path}")
     try:
-        widget.render(painter)
+        if isinstance(widget, QGraphicsView):
+            widget.render(painter)  # the scene through the view, as vector paths
+        else:
+            widget.render(painter, QPoint(0, 0))  # the widget and its children
     finally:
         painter.end()
     if not path.exists() or path.stat().st_size == 0:

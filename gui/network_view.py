@@ -371,8 +371,8 @@ class NetworkView(QWidget):
         self._render_selected_edge()
 
     def export_image(self, path) -> None:
-        """Write the graph with its legend to path: SVG for a .svg suffix, otherwise a raster image (PNG, JPEG)."""
-        export_widget(self._graphics, path, "the network graph")
+        """Write the graph with its colour scale and captions to path: SVG for a .svg suffix, otherwise PNG or JPEG."""
+        export_widget(self, path, "the network graph")
 
     # Read-back for the window and for tests
 

@@ -22,6 +22,12 @@ def test_nice_ticks_degenerate_limit(limit):
     assert nice_ticks(limit) == [0.0]
 
 
+def test_nice_ticks_subnormal_limit():
+    ticks = nice_ticks(5e-324)
+    assert 0.0 in ticks
+    assert all(abs(tick) <= 5e-324 for tick in ticks)
+
+
 def test_nice_ticks_largest_colour_limit():
     ticks = nice_ticks(1e300)
     assert len(ticks) <= 7
@@ -37,6 +43,9 @@ def test_nice_ticks_largest_colour_limit():
     (200.0, 100.0, "200"),
     (-2e5, 1e5, "−2e5"),
     (5e-5, 5e-5, "5e−5"),
+    (1.5e-4, 5e-5, "1.5e−4"),
+    (-1.5e6, 5e5, "−1.5e6"),
+    (1e-4, 5e-5, "1.0e−4"),
 ])
 def test_tick_text(value, step, expected):
     assert tick_text(value, step) == expected

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QFont, QMouseEvent
+from PySide6.QtGui import QFont, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from engine.chain import weight_chain
@@ -514,6 +514,8 @@ def test_network_view_export_png(qtbot, tutorial, tmp_path):
     view.export_image(path)
     assert path.stat().st_size > 0
     assert is_png(path)
+    # The whole view, with the colour scale and the captions under the graph.
+    assert QImage(str(path)).size() == view.size()
     with pytest.raises(ValueError, match=r"\.gif"):
         view.export_image(tmp_path / "network.gif")
 
@@ -523,7 +525,10 @@ def test_network_view_export_svg(qtbot, tutorial, tmp_path):
     view.set_network(tutorial.spec, tutorial.parameters)
     path = tmp_path / "network.svg"
     view.export_image(path)
-    assert "<svg" in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "<svg" in text
+    assert "Edge colour" in text
+    assert ">0<" in text.replace(" ", "")  # the colour scale's middle tick
 
 
 # LossPlot
