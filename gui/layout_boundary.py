@@ -19,6 +19,7 @@ class LayoutBoundary(QWidget):
     def __init__(self, child: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
         self.child = child
+        self._reported_minimum = QSize()
         child.setParent(self)
         # Grow where the child would grow: a widget with a layout also expands where its layout does.
         directions = child.sizePolicy().expandingDirections()
@@ -37,7 +38,8 @@ class LayoutBoundary(QWidget):
         return self.child.sizeHint()
 
     def minimumSizeHint(self) -> QSize:
-        return self.child.minimumSizeHint()
+        self._reported_minimum = self.child.minimumSizeHint()
+        return self._reported_minimum
 
     def settle(self) -> None:
         """Apply every pending layout change inside, from the innermost layouts out.
@@ -53,3 +55,10 @@ class LayoutBoundary(QWidget):
                 layout.activate()
             if isinstance(widget, QSplitter):
                 QApplication.sendPostedEvents(widget, QEvent.Type.LayoutRequest)
+        # A minimum size the child no longer fits in is passed on, so the window makes room.
+        # Other changes of the minimum are not, because each one re-lays-out the window.
+        minimum = self.child.minimumSizeHint()
+        squeezed = self.width() < minimum.width() or self.height() < minimum.height()
+        if squeezed and minimum != self._reported_minimum:
+            self._reported_minimum = minimum
+            self.updateGeometry()

@@ -239,3 +239,16 @@ def test_step_layout_settles_in_one_pass(window):
         app.removeEventFilter(counter)
     assert window.controller.session.cursor == (1, 19)
     assert counter.count == 0
+
+
+def test_small_window_keeps_inspector_minimum(window):
+    app = QApplication.instance()
+    for _ in range(4):
+        window.controller.step()
+    window.resize(700, 500)
+    app.processEvents()
+    window.controller.step()
+    app.processEvents()
+    panel = window.step_panel
+    assert panel.height() >= panel.minimumSizeHint().height()
+    assert panel.width() >= panel.minimumSizeHint().width()
