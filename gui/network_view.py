@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsView, QLabel, QSizePolicy, QToolTip, QVBo
 from engine.symbols import display_symbol, format_number
 from gui import theme
 from gui.colour_scale import ColourScale
+from gui.scene_text import SceneText
 from gui.image_export import export_widget
 
 # Drawing budget. Above these a column shows an evenly spaced subset of its neurons and
@@ -37,6 +38,7 @@ MAX_LABELLED_NEURONS = 16
 EDGE_MIN_WIDTH = 0.6
 EDGE_MAX_WIDTH = 4.5
 DIMMED_EDGE = QColor(175, 184, 193, 70)
+VALUE_FILL = QColor(255, 255, 255, 215)  # behind a neuron's value, so edges under it do not hide it
 INVALID_EDGE = QColor(207, 34, 46)
 HIT_DISTANCE = 4.0  # pixels between the mouse and an edge that still count as "on" it
 
@@ -233,9 +235,9 @@ class NetworkView(QWidget):
         self._neurons = pg.ScatterPlotItem(pxMode=True, symbol="o", antialias=True)
         self._neurons.setZValue(10)
         self._plot.addItem(self._neurons)
-        self._headers: list[pg.TextItem] = []
-        self._labels: dict[tuple[int, int], pg.TextItem] = {}
-        self._value_texts: dict[tuple[int, int], pg.TextItem] = {}
+        self._headers: list[SceneText] = []
+        self._labels: dict[tuple[int, int], SceneText] = {}
+        self._value_texts: dict[tuple[int, int], SceneText] = {}
 
         self._colour_scale = ColourScale()
         self._legend = _caption_label(theme.MUTED_TEXT)
@@ -538,33 +540,33 @@ class NetworkView(QWidget):
     # Neurons
 
     def _build_neuron_items(self) -> None:
+        scene = self._graphics.scene()
         for item in [*self._headers, *self._labels.values(), *self._value_texts.values()]:
-            self._plot.removeItem(item)
+            scene.removeItem(item)
         self._headers, self._labels, self._value_texts = [], {}, {}
 
+        # Texts are children of the view's item group, so they move with the view's range
+        # like the plot's own items, without the bookkeeping of PlotItem.addItem.
+        group = self._view_box.childGroup
+        title_font, subtitle_font = theme.ui_font(9.5, QFont.Weight.DemiBold), theme.ui_font(8)
+        label_font, value_font = theme.ui_font(8.5, QFont.Weight.DemiBold), theme.monospace_font(8)
         for column in self._columns:
-            title = pg.TextItem(column.title, anchor=(0.5, 0.0), color=theme.TEXT)
-            title.setFont(theme.ui_font(9.5, QFont.Weight.DemiBold))
-            subtitle = pg.TextItem(column.subtitle, anchor=(0.5, 0.0), color=theme.MUTED_TEXT)
-            subtitle.setFont(theme.ui_font(8))
-            for header in (title, subtitle):
-                self._plot.addItem(header)
-                self._headers.append(header)
+            title = SceneText(column.title, (0.5, 0.0), theme.TEXT, title_font, parent=group)
+            subtitle = SceneText(column.subtitle, (0.5, 0.0), theme.MUTED_TEXT, subtitle_font, parent=group)
+            self._headers.extend((title, subtitle))
             if column.drawn.size > MAX_LABELLED_NEURONS:
                 continue
             for row, index in enumerate(column.drawn):
-                label = pg.TextItem(neuron_label(column.prefix, int(index)), anchor=(0.5, 0.5), color=theme.TEXT)
-                label.setFont(theme.ui_font(8.5, QFont.Weight.DemiBold))
+                label = SceneText(neuron_label(column.prefix, int(index)), (0.5, 0.5), theme.TEXT, label_font,
+                                  parent=group)
                 label.setZValue(11)
                 label.setPos(column.layer, float(column.y[row]))
-                self._plot.addItem(label)
                 self._labels[(column.layer, int(index))] = label
 
-                anchor = (1.0, 0.5) if column.layer == 0 else (0.0, 0.5) if column.layer == len(self._columns) - 1 else (0.5, 0.0)
-                value_text = pg.TextItem("", anchor=anchor, color=theme.TEXT, fill=pg.mkBrush(255, 255, 255, 215))
-                value_text.setFont(theme.monospace_font(8))
+                last = len(self._columns) - 1
+                anchor = (1.0, 0.5) if column.layer == 0 else (0.0, 0.5) if column.layer == last else (0.5, 0.0)
+                value_text = SceneText("", anchor, theme.TEXT, value_font, fill=VALUE_FILL, parent=group)
                 value_text.setZValue(12)
-                self._plot.addItem(value_text)
                 self._value_texts[(column.layer, int(index))] = value_text
         self._render_neurons()
 
@@ -609,13 +611,13 @@ class NetworkView(QWidget):
 
                 label = self._labels.get((column.layer, int(index)))
                 if label is not None:
-                    _set_text_colour(label, theme.readable_text_colour(fill) if emphasised else theme.FAINT_TEXT)
+                    label.set_colour(theme.readable_text_colour(fill) if emphasised else theme.FAINT_TEXT)
                 value_text = self._value_texts.get((column.layer, int(index)))
                 if value_text is not None:
                     text = format_number(values[index]) if values is not None and index < values.size else ""
-                    if value_text.toPlainText() != text:
+                    if value_text.text() != text:
                         value_text.setText(text)
-                    _set_text_colour(value_text, theme.TEXT if emphasised else theme.FAINT_TEXT)
+                    value_text.set_colour(theme.TEXT if emphasised else theme.FAINT_TEXT)
         self._neurons.setData(x=x, y=y, size=size, brush=brushes, pen=pens, data=list(range(len(x))))
 
     # Layout in pixels
@@ -668,7 +670,7 @@ class NetworkView(QWidget):
             else:
                 value_text.setPos(layer, y - radius / pixels_per_y)
                 fits = spacing_pixels >= sizes[layer] + 22 and pixels_per_x >= 90
-            value_text.setVisible(fits and bool(value_text.toPlainText()))
+            value_text.setVisible(fits and bool(value_text.text()))
         for (layer, _), label in self._labels.items():
             label.setVisible(sizes[layer] >= 20)
 
@@ -770,10 +772,6 @@ class NetworkView(QWidget):
             self.edge_clicked.emit(item[1], item[2], item[3])
 
 
-def _set_text_colour(item: pg.TextItem, colour: QColor) -> None:
-    """Colour a TextItem's text unless it already has that colour, since each change redraws it."""
-    if item.color != colour:
-        item.setColor(colour)
 
 
 def _caption_label(colour: QColor) -> QLabel:
