@@ -3,8 +3,8 @@
 ``SceneText`` is Qt's simple text item with an anchor: (0.5, 0.5) centres the text on its
 position, (1, 0.5) puts it to the left. The network graph has a label and a value per
 neuron and two headers per column. pyqtgraph's TextItem lays its text out as a rich-text
-document; creating the 24 of the tutorial's graph took about 9 ms of every start, and each
-new value was laid out again.
+document, so creating the 24 of the tutorial's graph took about 9 ms of every start. Each
+new value was laid out again too.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class SceneText(QGraphicsSimpleTextItem):
         return self._colour
 
     def set_colour(self, colour: QColor) -> None:
-        """Draw the text in colour; the same colour again changes nothing."""
+        """Draw the text in colour, and change nothing when it already has that colour."""
         if colour != self._colour:
             self._colour = QColor(colour)
             self.setBrush(self._colour)
