@@ -478,7 +478,13 @@ def _read_rows(path: Path, max_bytes: int) -> list[tuple[int, list[str]]]:
 
 
 def _parse_number(cell: str) -> float | None:
-    """Return the cell as a float, or None when it is not a number."""
+    """Return the cell as a float, or None when it is not a number.
+
+    Python's float() also reads digit separators (1_000), which no spreadsheet writes, so a
+    cell with an underscore is not a number here.
+    """
+    if "_" in cell:
+        return None
     try:
         return float(cell)
     except ValueError:

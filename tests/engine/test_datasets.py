@@ -707,3 +707,11 @@ def test_csv_row_numbers_with_bom(tmp_path):
     message = rejection_message(path, ["y"])
 
     assert 'data.csv row 3, column "a": expected a number, got "z"' in message
+
+
+def test_csv_digit_separator_rejected(tmp_path):
+    path = write_csv(tmp_path, "x,y\n1,0\n1_000,1\n")
+
+    message = rejection_message(path, ["y"])
+
+    assert 'data.csv row 3, column "x": expected a number, got "1_000"' in message
