@@ -492,9 +492,13 @@ def _parse_number(cell: str) -> float | None:
 
 
 def _looks_like_header(cells: list[str], column_choice: list[str | int], width: int) -> bool:
-    """Return True when a cell of the first row outside the target columns is not a number."""
+    """Return True when a cell of the first row outside the target columns is not a number.
+
+    A cell that Python reads as a number only with its digit separators (1_000) counts as
+    a number here, so such a first row is read as data and rejected with its row and column.
+    """
     targets = {column % width for column in column_choice if -width <= column < width}
-    return any(_parse_number(cells[j]) is None for j in range(width) if j not in targets)
+    return any(_parse_number(cells[j].replace("_", "")) is None for j in range(width) if j not in targets)
 
 
 def _resolve_targets(

@@ -715,3 +715,11 @@ def test_csv_digit_separator_rejected(tmp_path):
     message = rejection_message(path, ["y"])
 
     assert 'data.csv row 3, column "x": expected a number, got "1_000"' in message
+
+
+def test_csv_digit_separator_in_first_row(tmp_path):
+    path = write_csv(tmp_path, "1_000,2,3,a\n2,3,4,b\n3,4,5,a\n")
+
+    message = rejection_message(path, [-1])
+
+    assert 'data.csv row 1, column index 0: expected a number, got "1_000"' in message
