@@ -9,8 +9,12 @@ container has none: it sizes its one child to fill it and reads its size hints f
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSizePolicy, QSplitter, QWidget
+
+
+# How long after the last Step a smaller minimum size reaches the window.
+MINIMUM_REPORT_DELAY_MS = 1000
 
 
 class LayoutBoundary(QWidget):
@@ -20,6 +24,10 @@ class LayoutBoundary(QWidget):
         super().__init__(parent)
         self.child = child
         self._reported_minimum = QSize()
+        self._minimum_timer = QTimer(self)
+        self._minimum_timer.setSingleShot(True)
+        self._minimum_timer.setInterval(MINIMUM_REPORT_DELAY_MS)
+        self._minimum_timer.timeout.connect(self._report_minimum)
         child.setParent(self)
         # Grow where the child would grow: a widget with a layout also expands where its layout does.
         directions = child.sizePolicy().expandingDirections()
@@ -55,10 +63,20 @@ class LayoutBoundary(QWidget):
                 layout.activate()
             if isinstance(widget, QSplitter):
                 QApplication.sendPostedEvents(widget, QEvent.Type.LayoutRequest)
-        # A minimum size the child no longer fits in is passed on, so the window makes room.
-        # Other changes of the minimum are not, because each one re-lays-out the window.
+        # A minimum the child no longer fits in is passed on now, so the window makes room.
+        # Any other change waits until the Steps pause, so the window can shrink again
+        # without re-laying-out on every Step.
         minimum = self.child.minimumSizeHint()
-        squeezed = self.width() < minimum.width() or self.height() < minimum.height()
-        if squeezed and minimum != self._reported_minimum:
+        if minimum == self._reported_minimum:
+            self._minimum_timer.stop()
+        elif self.width() < minimum.width() or self.height() < minimum.height():
+            self._report_minimum()
+        else:
+            self._minimum_timer.start()
+
+    def _report_minimum(self) -> None:
+        self._minimum_timer.stop()
+        minimum = self.child.minimumSizeHint()
+        if minimum != self._reported_minimum:
             self._reported_minimum = minimum
             self.updateGeometry()

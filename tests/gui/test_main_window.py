@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QObject, QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.files import open_session, tutorial_preset
 from engine.iteration import trace_iteration
@@ -198,15 +198,22 @@ def test_shortcuts_are_in_tooltips(window):
 
 
 class _LayoutRequestCounter(QObject):
-    """Counter of the LayoutRequest events the watched widget receives."""
+    """Counter of the LayoutRequest events that widgets of one window receive."""
 
-    def __init__(self):
+    def __init__(self, window):
         super().__init__()
-        self.count = 0
+        self.window = window
+        self.receivers = []
+
+    @property
+    def count(self) -> int:
+        return len(self.receivers)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:
-            self.count += 1
+        # Windows of earlier tests may still be closing, so only this window's widgets count.
+        if event.type() == QEvent.Type.LayoutRequest and isinstance(watched, QWidget) \
+                and watched.window() is self.window:
+            self.receivers.append(f"{type(watched).__name__} {watched.objectName()}")
         return False
 
 
@@ -216,21 +223,21 @@ def test_steps_leave_window_layout_alone(window, qtbot):
     app = QApplication.instance()
     window.controller.step()
     app.processEvents()
-    counter = _LayoutRequestCounter()
+    counter = _LayoutRequestCounter(window)
     window.installEventFilter(counter)
     for _ in range(19):
         window.controller.step()
         app.processEvents()
     window.removeEventFilter(counter)
     assert window.controller.session.cursor == (2, 1)
-    assert counter.count == 0
+    assert counter.count == 0, counter.receivers
 
 
 def test_step_layout_settles_in_one_pass(window):
     # A layout change left to the event loop climbs one level per pass and repaints the
     # inspector each time; the window applies a Step's layout changes before returning.
     app = QApplication.instance()
-    counter = _LayoutRequestCounter()
+    counter = _LayoutRequestCounter(window)
     for _ in range(19):
         window.controller.step()
         app.processEvents()
@@ -238,7 +245,7 @@ def test_step_layout_settles_in_one_pass(window):
         app.processEvents()
         app.removeEventFilter(counter)
     assert window.controller.session.cursor == (1, 19)
-    assert counter.count == 0
+    assert counter.count == 0, counter.receivers
 
 
 def test_small_window_keeps_inspector_minimum(window):
@@ -252,3 +259,19 @@ def test_small_window_keeps_inspector_minimum(window):
     panel = window.step_panel
     assert panel.height() >= panel.minimumSizeHint().height()
     assert panel.width() >= panel.minimumSizeHint().width()
+
+
+def test_window_shrinks_again_after_reset(window, qtbot):
+    # Steps may grow the window to fit the inspector; once the Steps pause, the smaller
+    # minimum of the reset inspector reaches the window and it can be made small again.
+    app = QApplication.instance()
+    window.resize(800, 520)
+    for _ in range(8):
+        window.controller.step()
+        app.processEvents()
+    window.controller.reset()
+    app.processEvents()
+    qtbot.waitUntil(lambda: window.minimumSizeHint().height() <= 520, timeout=5000)
+    window.resize(800, 520)
+    app.processEvents()
+    assert window.size().toTuple() == (800, 520)
