@@ -128,6 +128,10 @@ def _target_columns(names: list[str] | None) -> list[str | int]:
         return [-1]
     columns: list[str | int] = []
     for name in names:
+        # int() also reads digit separators, but a column named 1_0 is a name, not index 10.
+        if "_" in name:
+            columns.append(name)
+            continue
         try:
             columns.append(int(name))
         except ValueError:

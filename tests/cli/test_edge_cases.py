@@ -141,3 +141,13 @@ def test_controller_reports_bad_values(qtbot, call):
     assert "\n" not in blocker.args[0]
     assert controller.session.cursor == (1, 0)
     assert np.isfinite(controller.session.learning_rate)
+
+
+def test_target_name_with_digit_separator(tmp_path):
+    # int("1_0") is 10, but --target 1_0 names the column called 1_0.
+    path = tmp_path / "named.csv"
+    path.write_text("a,b,c,1_0\n1,2,3,x\n2,3,4,y\n3,4,5,x\n")
+    result = _gradstep("run", tutorial_preset(), "--data", path, "--target", "1_0", "--iterations", 1,
+                       "--export", tmp_path / "o.json")
+    assert result.returncode == 0, result.stderr
+    assert "iterations: 1" in result.stdout
