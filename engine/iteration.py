@@ -81,8 +81,8 @@ class IterationTrace:
     """One traced iteration: its intermediates, the loss before the update and the parameters after it.
 
     ``values`` maps step keys (``a0`` for the inputs, ``Y``, ``W1``, ``z1``, ``dz2``, …) to
-    arrays of this iteration; ``W1`` and the other parameter names hold the values before the
-    update. ``parameters`` and ``gradients`` are read-only; ``steps`` are built on first use.
+    arrays of this iteration, and ``W1`` and the other parameter names hold the values before
+    the update. ``parameters`` and ``gradients`` are read-only. ``steps`` are built on first use.
     """
 
     __slots__ = ("spec", "values", "loss", "lr", "parameters", "gradients", "_steps")
@@ -113,7 +113,7 @@ class IterationTrace:
 def trace_iteration(spec: NetworkSpec, parameters, inputs, targets, lr: float) -> IterationTrace:
     """Run one iteration, keeping every intermediate, and return its trace.
 
-    The caller's arrays are not modified; writable ones are copied so that later changes
+    The caller's arrays are not modified. Writable ones are copied, so that later changes
     cannot reach the trace. inputs: (m, n_in); targets: (m, n_out).
     """
     layers, loss_function, fused, names = _plan(spec)
@@ -134,7 +134,7 @@ def trace_iteration(spec: NetworkSpec, parameters, inputs, targets, lr: float) -
     z, a = values[z_key], values[a_key]
     loss = values["L"] = loss_function.value(z, a, Y)
     if fused:
-        # ∂L/∂a and ∂a/∂z only explain the fused gradient; the step builder computes them.
+        # ∂L/∂a and ∂a/∂z only explain the fused gradient, so the step builder computes them.
         dz = np.subtract(a, Y)
         dz /= Y.size if loss_function.per_element else Y.shape[0]
     else:

@@ -218,7 +218,7 @@ class _LayoutRequestCounter(QObject):
 
 
 def test_steps_leave_window_layout_alone(window, qtbot):
-    # Each Step changes the inspector's labels and tables; re-laying-out the whole window for
+    # Each Step changes the inspector's labels and tables. Re-laying-out the whole window for
     # that repainted all of it, so those changes must stop inside the docks.
     app = QApplication.instance()
     window.controller.step()
@@ -235,7 +235,7 @@ def test_steps_leave_window_layout_alone(window, qtbot):
 
 def test_step_layout_settles_in_one_pass(window):
     # A layout change left to the event loop climbs one level per pass and repaints the
-    # inspector each time; the window applies a Step's layout changes before returning.
+    # inspector each time, so the window applies a Step's layout changes before returning.
     app = QApplication.instance()
     counter = _LayoutRequestCounter(window)
     for _ in range(19):
@@ -262,8 +262,8 @@ def test_small_window_keeps_inspector_minimum(window):
 
 
 def test_window_shrinks_again_after_reset(window, qtbot):
-    # Steps may grow the window to fit the inspector; once the Steps pause, the smaller
-    # minimum of the reset inspector reaches the window and it can be made small again.
+    # Steps may grow the window to fit the inspector. Once the Steps pause, the smaller
+    # minimum of the reset inspector reaches the window, so it can be made small again.
     app = QApplication.instance()
     window.resize(800, 520)
     for _ in range(8):
