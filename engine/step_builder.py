@@ -1,7 +1,7 @@
 """Build the ``Step`` objects of a traced iteration from its intermediates.
 
 ``build_steps`` walks the steps in order and calls one ``StepRecorder`` method per
-computation; each method freezes the value and writes the formula the window shows for
+computation. Each method freezes the value and writes the formula the window shows for
 that step. The arrays of a trace belong to it alone, so they are marked read-only in place
 instead of copied.
 """
@@ -72,7 +72,7 @@ def build_steps(spec, values: dict, lr: float, updated: dict) -> tuple[Step, ...
 
 
 class StepRecorder:
-    """Collect the steps of one iteration; ``frozen`` maps keys to the read-only arrays operands read."""
+    """Collector of the steps of one iteration. ``frozen`` maps keys to the read-only arrays that operands read."""
 
     def __init__(self, spec, values: dict, lr: float):
         self.spec = spec

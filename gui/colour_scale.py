@@ -80,7 +80,7 @@ class ColourScale(QWidget):
         return self._faded
 
     def set_limit(self, limit: float) -> None:
-        """Show the scale from −limit to +limit; a limit of 0 or below shows −1 to 1."""
+        """Show the scale from −limit to +limit, or from −1 to 1 for a limit of 0 or below."""
         limit = float(limit) if limit > 0 else 1.0
         if limit != self._limit:
             self._limit = limit

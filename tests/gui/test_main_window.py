@@ -197,6 +197,13 @@ def test_shortcuts_are_in_tooltips(window):
     assert window.actions["run"].toolTip().endswith("(F5)")
 
 
+def _take_steps(window, count: int) -> None:
+    """Press Step count times, letting the window handle its events after each."""
+    for _ in range(count):
+        window.controller.step()
+        QApplication.instance().processEvents()
+
+
 class _LayoutRequestCounter(QObject):
     """Counter of the LayoutRequest events that widgets of one window receive."""
 
@@ -217,17 +224,13 @@ class _LayoutRequestCounter(QObject):
         return False
 
 
-def test_steps_leave_window_layout_alone(window, qtbot):
+def test_steps_leave_window_layout_alone(window):
     # Each Step changes the inspector's labels and tables. Re-laying-out the whole window for
     # that repainted all of it, so those changes must stop inside the docks.
-    app = QApplication.instance()
-    window.controller.step()
-    app.processEvents()
+    _take_steps(window, 1)
     counter = _LayoutRequestCounter(window)
     window.installEventFilter(counter)
-    for _ in range(19):
-        window.controller.step()
-        app.processEvents()
+    _take_steps(window, 19)
     window.removeEventFilter(counter)
     assert window.controller.session.cursor == (2, 1)
     assert counter.count == 0, counter.receivers
@@ -266,9 +269,7 @@ def test_window_shrinks_again_after_reset(window, qtbot):
     # minimum of the reset inspector reaches the window, so it can be made small again.
     app = QApplication.instance()
     window.resize(800, 520)
-    for _ in range(8):
-        window.controller.step()
-        app.processEvents()
+    _take_steps(window, 8)
     window.controller.reset()
     app.processEvents()
     qtbot.waitUntil(lambda: window.minimumSizeHint().height() <= 520, timeout=5000)

@@ -658,7 +658,7 @@ def test_leak_guard_fails_test_with_open_window(pytester):
     result.stdout.fnmatch_lines(["*left 1 top-level window(s) open: QWidget 'left open'*"])
 
 
-def test_network_view_colour_scale_follows_coloured_layers(qtbot, tutorial):
+def test_colour_scale_follows_coloured_layers(qtbot, tutorial):
     view = shown(qtbot, NetworkView())
     view.set_network(tutorial.spec, tutorial.parameters)
     W2 = tutorial.parameters["W2"]
